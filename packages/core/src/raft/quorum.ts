@@ -1,0 +1,55 @@
+import type { MembershipConfig, NodeId } from './types.js';
+
+/**
+ * majorityIndex returns the largest index acknowledged by a majority of `voters`, given each
+ * voter's acknowledged index. An empty voter set places no constraint (it returns Infinity), so
+ * it composes with `Math.min` for joint configurations.
+ */
+export function majorityIndex(voters: readonly NodeId[], acked: (id: NodeId) => number): number {
+  const n = voters.length;
+  if (n === 0) return Infinity;
+  const values = new Array<number>(n);
+  for (let i = 0; i < n; i++) values[i] = acked(voters[i]!);
+  values.sort((a, b) => b - a);
+  return values[(n >> 1)]!;
+}
+
+/** committedIndex is the index a quorum of `config` holds: both majorities while joint (§4.3). */
+export function committedIndex(config: MembershipConfig, acked: (id: NodeId) => number): number {
+  const index = Math.min(majorityIndex(config.voters, acked), majorityIndex(config.outgoingVoters, acked));
+  return index === Infinity ? 0 : index;
+}
+
+/** VoteOutcome of an election so far. */
+export type VoteOutcome = 'won' | 'lost' | 'pending';
+
+function majorityVote(voters: readonly NodeId[], votes: ReadonlyMap<NodeId, boolean>): VoteOutcome {
+  if (voters.length === 0) return 'won';
+  let granted = 0;
+  let rejected = 0;
+  for (const id of voters) {
+    const vote = votes.get(id);
+    if (vote === true) granted++;
+    else if (vote === false) rejected++;
+  }
+  const quorum = (voters.length >> 1) + 1;
+  if (granted >= quorum) return 'won';
+  if (rejected > voters.length - quorum) return 'lost';
+  return 'pending';
+}
+
+/** voteOutcome tallies votes against both halves of a joint configuration. */
+export function voteOutcome(config: MembershipConfig, votes: ReadonlyMap<NodeId, boolean>): VoteOutcome {
+  const incoming = majorityVote(config.voters, votes);
+  const outgoing = majorityVote(config.outgoingVoters, votes);
+  if (incoming === 'lost' || outgoing === 'lost') return 'lost';
+  if (incoming === 'won' && outgoing === 'won') return 'won';
+  return 'pending';
+}
+
+/** hasQuorum reports whether `active` ids form a quorum of `config` (both halves while joint). */
+export function hasQuorum(config: MembershipConfig, active: (id: NodeId) => boolean): boolean {
+  const votes = new Map<NodeId, boolean>();
+  for (const id of [...config.voters, ...config.outgoingVoters]) votes.set(id, active(id));
+  return voteOutcome(config, votes) === 'won';
+}

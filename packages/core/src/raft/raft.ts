@@ -1,0 +1,896 @@
+/**
+ * The Raft protocol as a pure, deterministic state machine.
+ *
+ *   inputs                          Raft                          effects (takeEffects)
+ *   ─────────────────────────►  ┌──────────────┐  ─────────────────────────────────────────►
+ *   receive(message)            │ role: tick + │  persist {seq}   → Storage.append, then persisted(seq)
+ *   tick()                      │ step handlers│  send {afterPersist?} → Transport.send (after the seq)
+ *   propose(data)               │ RaftLog      │  apply           → StateMachine.apply, then applied(i)
+ *   persisted(seq), applied(i)  │ Progress × n │  roleChanged, proposalDropped, sendSnapshot, ...
+ *                               └──────────────┘
+ *
+ * The core never reads a clock, the disk or the network, and draws randomness only from the
+ * injected `random`: the same inputs give the same effects, byte for byte. Each role is a pair of
+ * handlers (`tickRole`, `stepRole`) that `becomeFollower / becomePreCandidate / becomeCandidate /
+ * becomeLeader` swap, as in etcd-raft, so one role's logic lives in one method.
+ *
+ * Durability (DESIGN.md "Acks"): every change of term, vote or log becomes part of one open
+ * `persist` effect with a `seq`. A message that depends on that state names the seq in
+ * `afterPersist`, and the driver sends it only after `persisted(seq)`. The leader sends its own
+ * new entries to followers while its disk write runs and counts itself only after its ack.
+ */
+import { resolveRaftConfig, type RaftConfig, type ResolvedRaftConfig } from './config.js';
+import { RaftLog } from './log.js';
+import { decodeConfig, EMPTY_CONFIG, encodeConfig, isVoter, members, validateMembership } from './membership.js';
+import { Progress } from './progress.js';
+import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
+import type {
+  AppendEntriesMessage,
+  AppendEntriesResponseMessage,
+  DropReason,
+  Effect,
+  Entry,
+  EntryType,
+  HardState,
+  HeartbeatMessage,
+  HeartbeatResponseMessage,
+  InitialState,
+  InstallSnapshotMessage,
+  MembershipConfig,
+  Message,
+  NodeId,
+  PeerStatus,
+  ProposeResult,
+  RaftStatus,
+  RequestVoteMessage,
+  RequestVoteResponseMessage,
+  Role,
+  SnapshotMeta,
+} from './types.js';
+
+/** Options for `createRaft`. */
+export interface RaftOptions {
+  readonly config: RaftConfig;
+  /** What storage loaded. Omit for a new, empty node. */
+  readonly initial?: InitialState;
+  /**
+   * Bootstrap a new cluster with this membership. Used only when `initial` is empty; a node
+   * whose storage holds state ignores it. The node MUST be one of the voters (MISSING_SELF).
+   */
+  readonly bootstrap?: MembershipConfig;
+}
+
+/** The persist being built during the current batch of inputs; sealed by takeEffects(). */
+interface OpenPersist {
+  readonly seq: number;
+  /** Position of its placeholder in `effects`. */
+  readonly position: number;
+  entries: Entry[];
+  truncateFrom: number | undefined;
+}
+
+/** A sealed persist not yet acknowledged, and the last log index it makes durable. */
+interface PendingPersist {
+  readonly seq: number;
+  lastIndex: number;
+}
+
+const NO_DATA = new Uint8Array(0);
+
+/** createRaft validates the configuration and returns a node's protocol core. */
+export function createRaft(options: RaftOptions): Raft {
+  return new Raft(options);
+}
+
+/** Raft is one node's protocol state. Drive it with the input methods; drain `takeEffects()`. */
+export class Raft {
+  readonly id: NodeId;
+  private readonly cfg: ResolvedRaftConfig;
+  private readonly log: RaftLog;
+
+  private term = 0;
+  private vote: NodeId | null = null;
+  private leader: NodeId | null = null;
+  private role: Role = 'follower';
+  private config: MembershipConfig = EMPTY_CONFIG;
+  /** Config entries in the log after the snapshot, oldest first, to revert on truncation. */
+  private configEntries: { index: number; config: MembershipConfig }[] = [];
+  private snapshotMeta: SnapshotMeta;
+
+  private readonly progress = new Map<NodeId, Progress>();
+  private readonly votes = new Map<NodeId, boolean>();
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private uncommittedBytes = 0;
+
+  private appliedIndex: number;
+  /** Entries up to here were handed out in `apply` effects. */
+  private applyEmitted: number;
+
+  private effects: Effect[] = [];
+  private nextSeq = 1;
+  private openPersist: OpenPersist | undefined;
+  private readonly pendingPersists: PendingPersist[] = [];
+  /** Highest seq acknowledged by `persisted`. */
+  private durableSeq = 0;
+  /** Seq of the last persist that changed term or vote. */
+  private hardStateSeq = 0;
+  private lastRoleReported: { role: Role; term: number; leader: NodeId | null } | undefined;
+
+  private tickRole: () => void = () => this.tickElection();
+  private stepRole: (message: Message) => void = (message) => this.stepFollower(message);
+
+  constructor(options: RaftOptions) {
+    this.cfg = resolveRaftConfig(options.config);
+    this.id = this.cfg.id;
+    const initial = options.initial ?? { hardState: { term: 0, vote: null, commit: 0 }, entries: [] };
+    this.snapshotMeta = initial.snapshot ?? { index: 0, term: 0, config: EMPTY_CONFIG };
+    this.log = new RaftLog(initial.snapshot, initial.entries, initial.hardState.commit);
+    this.term = initial.hardState.term;
+    this.vote = initial.hardState.vote;
+    this.config = this.snapshotMeta.config;
+    this.appliedIndex = this.log.snapshotIndex;
+    this.applyEmitted = this.log.snapshotIndex;
+    for (const entry of initial.entries) if (entry.index > this.log.snapshotIndex) this.noteConfigEntry(entry);
+
+    const empty = initial.snapshot === undefined && initial.entries.length === 0 && initial.hardState.term === 0;
+    if (options.bootstrap !== undefined && empty) {
+      validateMembership(options.bootstrap, this.id);
+      // Every bootstrapping member writes the same first entry (index 1, term 1), so their logs
+      // agree from the start and the configuration is committed everywhere (as etcd-raft does).
+      this.becomeFollower(1, null);
+      this.storeEntries([{ index: 1, term: 1, type: 'config', data: encodeConfig(options.bootstrap) }]);
+      this.log.committed = 1;
+    } else {
+      validateMembership(this.config);
+      this.becomeFollower(this.term, null);
+    }
+    // Restart rule: the snapshot is restored and (snapshot, commit] applied again, in order.
+    if (initial.snapshot !== undefined && initial.snapshot.index > 0) {
+      this.effects.push({ type: 'restoreSnapshot', meta: initial.snapshot });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inputs
+  // ------------------------------------------------------------------------------------------
+
+  /** tick advances logical time by one tick: election timeouts, heartbeats, check-quorum. */
+  tick(): void {
+    this.tickRole();
+  }
+
+  /** campaign starts an election now, as if the election timeout had passed. */
+  campaign(): void {
+    this.hup(false);
+  }
+
+  /** receive steps one message from a peer. Messages from unknown or stale senders are ignored. */
+  receive(message: Message): void {
+    if (message.to !== this.id) return;
+    if (message.term > this.term) {
+      if (message.type === 'requestVote') {
+        // Check-quorum gives followers a lease: while they hear from a leader they ignore
+        // campaigns, so a partitioned node cannot disrupt a healthy leader (thesis §4.2.3).
+        const inLease = this.cfg.checkQuorum && this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
+        if (inLease && message.transfer !== true) return;
+      }
+      if (message.type === 'requestVote' && message.preVote) {
+        // A pre-vote never changes anyone's term (thesis §9.6).
+      } else if (message.type === 'requestVoteResponse' && message.preVote && message.granted) {
+        // Our term is bumped when the pre-vote wins.
+      } else {
+        const fromLeader = message.type === 'appendEntries' || message.type === 'heartbeat' || message.type === 'installSnapshot';
+        this.becomeFollower(message.term, fromLeader ? message.from : null);
+      }
+    } else if (message.term < this.term) {
+      if ((this.cfg.checkQuorum || this.cfg.preVote) && (message.type === 'appendEntries' || message.type === 'heartbeat')) {
+        // A stale leader must learn the newer term, or, with pre-vote or the lease keeping us
+        // from disrupting it, it would believe it leads forever.
+        this.send(message.from, this.rejectAppend(message.from, 0, { index: 0, term: 0 }));
+      } else if (message.type === 'requestVote' && message.preVote) {
+        this.send(message.from, { type: 'requestVoteResponse', from: this.id, to: message.from, term: this.term, preVote: true, granted: false });
+      }
+      return;
+    }
+    if (message.type === 'requestVote') {
+      this.handleVoteRequest(message);
+      return;
+    }
+    this.stepRole(message);
+  }
+
+  /** propose appends one command on the leader; elsewhere it is dropped with a leader hint. */
+  propose(data: Uint8Array): ProposeResult {
+    return this.proposeBatch([data])[0]!;
+  }
+
+  /**
+   * proposeBatch appends several commands with one persist and one round of AppendEntries. Each
+   * gets its own result: once the uncommitted-bytes limit is reached the rest are dropped.
+   */
+  proposeBatch(batch: readonly Uint8Array[]): ProposeResult[] {
+    if (this.role !== 'leader') return batch.map(() => this.dropProposal('not-leader'));
+    const results: ProposeResult[] = [];
+    const accepted: { type: EntryType; data: Uint8Array }[] = [];
+    let bytes = this.uncommittedBytes;
+    for (const data of batch) {
+      const limit = this.cfg.maxUncommittedBytes;
+      // An empty pipeline always takes one entry, however large, so progress is never blocked.
+      if (limit > 0 && bytes > 0 && bytes + data.byteLength > limit) {
+        results.push(this.dropProposal('uncommitted-limit'));
+        continue;
+      }
+      bytes += data.byteLength;
+      accepted.push({ type: 'normal', data });
+      results.push({ ok: true, index: this.log.lastIndex() + accepted.length, term: this.term });
+    }
+    if (accepted.length > 0) {
+      this.appendAsLeader(accepted);
+      this.broadcastAppend();
+    }
+    return results;
+  }
+
+  /** persisted reports that the persist with this seq (and every earlier one) is durable. */
+  persisted(seq: number): void {
+    if (seq <= this.durableSeq) return;
+    if (seq >= this.nextSeq || (this.openPersist !== undefined && seq >= this.openPersist.seq)) {
+      throw new Error(`persisted(${seq}) acknowledges a persist that was never handed out`);
+    }
+    this.durableSeq = seq;
+    while (this.pendingPersists.length > 0 && this.pendingPersists[0]!.seq <= seq) {
+      const done = this.pendingPersists.shift()!;
+      this.log.persistedIndex = Math.min(Math.max(this.log.persistedIndex, done.lastIndex), this.log.lastIndex());
+    }
+    if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend();
+  }
+
+  /** applied reports that the state machine has applied every entry up to `index`. */
+  applied(index: number): void {
+    if (index > this.applyEmitted) throw new Error(`applied(${index}) is past the last entry handed out (${this.applyEmitted})`);
+    if (index > this.appliedIndex) this.appliedIndex = index;
+  }
+
+  /**
+   * takeEffects returns the effects produced since the last call, in order, and seals the open
+   * persist: entries and hard-state changes from later inputs go into a new seq.
+   */
+  takeEffects(): Effect[] {
+    this.emitApply();
+    this.sealPersist();
+    const effects = this.effects;
+    this.effects = [];
+    return effects;
+  }
+
+  /** hasEffects reports whether takeEffects() would return anything. */
+  hasEffects(): boolean {
+    return this.effects.length > 0 || this.openPersist !== undefined || this.nextApplyIndex() > this.applyEmitted;
+  }
+
+  /** hardState is the term, vote and commit as they are in memory now. */
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  /** status describes this node for operators and tests. */
+  status(): RaftStatus {
+    const progress: PeerStatus[] = [];
+    if (this.role === 'leader') {
+      for (const [id, pr] of this.progress) {
+        progress.push({
+          id,
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          learner: pr.learner,
+          ticksSinceHeard: pr.ticksSinceHeard,
+          inflightMessages: pr.inflights.count,
+        });
+      }
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commit: this.log.committed,
+      applied: this.appliedIndex,
+      lastIndex: this.log.lastIndex(),
+      persistedIndex: this.log.persistedIndex,
+      snapshotIndex: this.log.snapshotIndex,
+      config: this.config,
+      progress,
+    };
+  }
+
+  /** entry returns the log entry at `index` if it is still in memory. */
+  entry(index: number): Entry | undefined {
+    return this.log.entry(index);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Role transitions
+  // ------------------------------------------------------------------------------------------
+
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    this.reset(term);
+    this.leader = leader;
+    this.role = 'follower';
+    this.tickRole = () => this.tickElection();
+    this.stepRole = (message) => this.stepFollower(message);
+    this.reportRole();
+  }
+
+  private becomePreCandidate(): void {
+    // A pre-candidate keeps its term and vote: nothing durable changes (thesis §9.6).
+    this.votes.clear();
+    this.progress.clear();
+    this.leader = null;
+    this.role = 'pre-candidate';
+    this.tickRole = () => this.tickElection();
+    this.stepRole = (message) => this.stepCandidate(message);
+    this.reportRole();
+  }
+
+  private becomeCandidate(): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.markHardStateChanged();
+    this.role = 'candidate';
+    this.tickRole = () => this.tickElection();
+    this.stepRole = (message) => this.stepCandidate(message);
+    this.reportRole();
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.term);
+    this.leader = this.id;
+    this.role = 'leader';
+    this.tickRole = () => this.tickHeartbeat();
+    this.stepRole = (message) => this.stepLeader(message);
+    for (const id of members(this.config)) this.addProgress(id);
+    this.uncommittedBytes = 0;
+    this.reportRole();
+    // §8: a new leader commits an empty entry of its term at once, which also commits every
+    // earlier entry it holds (only current-term entries are committed by counting, Figure 8).
+    this.appendAsLeader([{ type: 'normal', data: NO_DATA }]);
+    this.broadcastAppend();
+  }
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+      this.markHardStateChanged();
+    }
+    this.leader = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.cfg.electionTicks + Math.floor(this.cfg.random() * this.cfg.electionTicks);
+    this.votes.clear();
+    this.progress.clear();
+  }
+
+  private reportRole(): void {
+    const last = this.lastRoleReported;
+    if (last !== undefined && last.role === this.role && last.term === this.term && last.leader === this.leader) return;
+    this.lastRoleReported = { role: this.role, term: this.term, leader: this.leader };
+    this.effects.push({ type: 'roleChanged', role: this.role, term: this.term, leader: this.leader });
+  }
+
+  private addProgress(id: NodeId): void {
+    if (id === this.id || this.progress.has(id)) return;
+    const learner = this.config.learners.includes(id) && !isVoter(this.config, id);
+    this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflightMessages, this.cfg.maxInflightBytes, learner));
+  }
+
+  /** promotable: only voters campaign; learners and non-members never do. */
+  private promotable(): boolean {
+    return isVoter(this.config, this.id);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Ticks
+  // ------------------------------------------------------------------------------------------
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup(false);
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    for (const pr of this.progress.values()) pr.ticksSinceHeard++;
+    if (this.electionElapsed >= this.cfg.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum) {
+        // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an
+        // election timeout steps down, so a partitioned leader stops serving.
+        const active = hasQuorum(this.config, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
+        for (const pr of this.progress.values()) pr.recentActive = false;
+        if (!active) {
+          this.becomeFollower(this.term, null);
+          return;
+        }
+      }
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Elections
+  // ------------------------------------------------------------------------------------------
+
+  private hup(transfer: boolean): void {
+    if (this.role === 'leader' || !this.promotable()) return;
+    if (this.cfg.preVote && !transfer) this.startCampaign(true, false);
+    else this.startCampaign(false, transfer);
+  }
+
+  private startCampaign(preVote: boolean, transfer: boolean): void {
+    if (preVote) this.becomePreCandidate();
+    else this.becomeCandidate();
+    const term = preVote ? this.term + 1 : this.term;
+    this.votes.set(this.id, true);
+    if (this.tallyVotes(preVote)) return;
+    const lastLogIndex = this.log.lastIndex();
+    const lastLogTerm = this.log.lastTerm();
+    for (const id of new Set([...this.config.voters, ...this.config.outgoingVoters])) {
+      if (id === this.id) continue;
+      const request: RequestVoteMessage = {
+        type: 'requestVote',
+        from: this.id,
+        to: id,
+        term,
+        preVote,
+        lastLogIndex,
+        lastLogTerm,
+        ...(transfer ? { transfer: true } : {}),
+      };
+      this.send(id, request);
+    }
+  }
+
+  /** tallyVotes moves on when the election is decided; returns true if it was. */
+  private tallyVotes(preVote: boolean): boolean {
+    const outcome = voteOutcome(this.config, this.votes);
+    if (outcome === 'won') {
+      if (preVote) this.startCampaign(false, false);
+      else this.becomeLeader();
+      return true;
+    }
+    if (outcome === 'lost') {
+      this.becomeFollower(this.term, null);
+      return true;
+    }
+    return false;
+  }
+
+  private handleVoteRequest(message: RequestVoteMessage): void {
+    // §5.2 "each server will vote for at most one candidate in a given term, on a
+    // first-come-first-served basis"; a pre-vote for a later term binds nothing.
+    const canVote =
+      this.vote === message.from ||
+      (this.vote === null && this.leader === null) ||
+      (message.preVote && message.term > this.term);
+    // §5.4.1: grant only to a candidate whose log is at least as up-to-date as ours.
+    if (canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm)) {
+      if (!message.preVote) {
+        this.electionElapsed = 0;
+        this.vote = message.from;
+        this.markHardStateChanged();
+      }
+      // A granted vote is sent only after the vote is durable (send() adds afterPersist).
+      this.send(message.from, { type: 'requestVoteResponse', from: this.id, to: message.from, term: message.term, preVote: message.preVote, granted: true });
+    } else {
+      this.send(message.from, { type: 'requestVoteResponse', from: this.id, to: message.from, term: this.term, preVote: message.preVote, granted: false });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Per-role message handling
+  // ------------------------------------------------------------------------------------------
+
+  private stepFollower(message: Message): void {
+    switch (message.type) {
+      case 'appendEntries':
+        this.heardFromLeader(message.from);
+        this.handleAppendEntries(message);
+        return;
+      case 'heartbeat':
+        this.heardFromLeader(message.from);
+        this.handleHeartbeat(message);
+        return;
+      case 'installSnapshot':
+        this.heardFromLeader(message.from);
+        this.handleInstallSnapshot(message);
+        return;
+      case 'timeoutNow':
+        // Leadership transfer (thesis §3.10): campaign now, bypassing pre-vote and the lease.
+        this.hup(true);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private stepCandidate(message: Message): void {
+    switch (message.type) {
+      case 'appendEntries':
+      case 'heartbeat':
+      case 'installSnapshot':
+        // §5.2: "If the AppendEntries RPC is received from another server claiming to be leader
+        // and the leader's term is at least as large as the candidate's current term, then the
+        // candidate recognizes the leader as legitimate and returns to follower state."
+        this.becomeFollower(message.term, message.from);
+        this.stepFollower(message);
+        return;
+      case 'requestVoteResponse': {
+        const preVote = this.role === 'pre-candidate';
+        if (message.preVote !== preVote) return;
+        if (!this.votes.has(message.from)) this.votes.set(message.from, message.granted);
+        this.tallyVotes(preVote);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private stepLeader(message: Message): void {
+    const pr = this.progress.get(message.from);
+    if (pr === undefined) return;
+    switch (message.type) {
+      case 'appendEntriesResponse':
+        this.heardFromPeer(pr);
+        this.handleAppendResponse(message, pr);
+        return;
+      case 'heartbeatResponse':
+        this.heardFromPeer(pr);
+        this.handleHeartbeatResponse(message, pr);
+        return;
+      case 'installSnapshotResponse':
+        this.heardFromPeer(pr);
+        if (pr.state === 'snapshot' && message.done) {
+          if (message.success) pr.maybeUpdate(message.index);
+          pr.becomeProbe();
+          this.sendAppend(message.from, pr, true);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private heardFromLeader(leader: NodeId): void {
+    this.electionElapsed = 0;
+    if (this.leader !== leader) {
+      this.leader = leader;
+      this.reportRole();
+    }
+  }
+
+  private heardFromPeer(pr: Progress): void {
+    pr.recentActive = true;
+    pr.ticksSinceHeard = 0;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Follower side of replication
+  // ------------------------------------------------------------------------------------------
+
+  private handleAppendEntries(message: AppendEntriesMessage): void {
+    if (message.prevLogIndex < this.log.committed) {
+      // Everything up to our commit already matches the leader (Log Matching); say so.
+      this.ackAppend(message.from, this.log.committed);
+      return;
+    }
+    // §5.3: "Reply false if log doesn't contain an entry at prevLogIndex whose term matches prevLogTerm."
+    if (!this.log.matchTerm(message.prevLogIndex, message.prevLogTerm)) {
+      const hint = this.log.findConflictByTerm(Math.min(message.prevLogIndex, this.log.lastIndex()), message.prevLogTerm);
+      this.send(message.from, this.rejectAppend(message.from, message.prevLogIndex, hint));
+      return;
+    }
+    const lastNew = message.prevLogIndex + message.entries.length;
+    const conflict = this.log.findConflict(message.entries);
+    if (conflict !== 0) {
+      if (conflict <= this.log.committed) {
+        throw new Error(`entry ${conflict} conflicts with the committed log (commit ${this.log.committed}): a safety violation`);
+      }
+      const first = message.entries[0]!.index;
+      this.storeEntries(message.entries.slice(conflict - first));
+    }
+    // §5.3: "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)."
+    this.commitTo(Math.min(message.leaderCommit, lastNew));
+    this.ackAppend(message.from, lastNew);
+  }
+
+  private handleHeartbeat(message: HeartbeatMessage): void {
+    this.commitTo(Math.min(message.commit, this.log.lastIndex()));
+    const response: HeartbeatResponseMessage = {
+      type: 'heartbeatResponse',
+      from: this.id,
+      to: message.from,
+      term: this.term,
+      ...(message.round !== undefined ? { round: message.round } : {}),
+    };
+    this.send(message.from, response);
+  }
+
+  private handleInstallSnapshot(message: InstallSnapshotMessage): void {
+    if (!message.done) return;
+    const meta = message.meta;
+    const respond = (success: boolean, index: number) =>
+      this.send(message.from, { type: 'installSnapshotResponse', from: this.id, to: message.from, term: this.term, index, offset: message.offset, done: true, success });
+    if (meta.index <= this.log.committed) {
+      respond(true, this.log.committed);
+      return;
+    }
+    if (this.log.matchTerm(meta.index, meta.term)) {
+      // We already hold the snapshot's last entry: just fast-forward the commit.
+      this.commitTo(meta.index);
+      respond(true, meta.index);
+      return;
+    }
+    // The runtime stored the snapshot before handing it in; the log restarts after it.
+    this.log.restore(meta);
+    this.snapshotMeta = meta;
+    this.configEntries = [];
+    this.config = meta.config;
+    this.appliedIndex = meta.index;
+    this.applyEmitted = meta.index;
+    for (const pending of this.pendingPersists) pending.lastIndex = Math.min(pending.lastIndex, meta.index);
+    if (this.openPersist !== undefined) {
+      this.openPersist.entries = [];
+      this.openPersist.truncateFrom = undefined;
+    }
+    this.effects.push({ type: 'restoreSnapshot', meta });
+    respond(true, meta.index);
+  }
+
+  /** ackAppend tells the leader we hold `index`; held back until that index is durable. */
+  private ackAppend(to: NodeId, index: number): void {
+    const response: AppendEntriesResponseMessage = {
+      type: 'appendEntriesResponse',
+      from: this.id,
+      to,
+      term: this.term,
+      success: true,
+      matchIndex: index,
+      rejectedIndex: 0,
+      conflictIndex: 0,
+      conflictTerm: 0,
+    };
+    this.send(to, response, index > this.log.persistedIndex ? this.latestPersistSeq() : undefined);
+  }
+
+  private rejectAppend(to: NodeId, rejectedIndex: number, hint: { index: number; term: number }): AppendEntriesResponseMessage {
+    return {
+      type: 'appendEntriesResponse',
+      from: this.id,
+      to,
+      term: this.term,
+      success: false,
+      matchIndex: 0,
+      rejectedIndex,
+      conflictIndex: hint.index,
+      conflictTerm: hint.term,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Leader side of replication
+  // ------------------------------------------------------------------------------------------
+
+  private appendAsLeader(items: readonly { type: EntryType; data: Uint8Array }[]): void {
+    let index = this.log.lastIndex();
+    const entries: Entry[] = [];
+    for (const item of items) {
+      entries.push({ index: ++index, term: this.term, type: item.type, data: item.data });
+      this.uncommittedBytes += item.data.byteLength;
+    }
+    this.storeEntries(entries);
+  }
+
+  private broadcastAppend(): void {
+    for (const [id, pr] of this.progress) this.sendAppend(id, pr, true);
+  }
+
+  /**
+   * sendAppend sends `to` the entries from its `next`, if flow control allows. Returns whether a
+   * message was sent. A follower whose next entry was compacted away gets a snapshot instead.
+   */
+  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
+    if (pr.paused()) return false;
+    const prevLogIndex = pr.next - 1;
+    const prevLogTerm = this.log.term(prevLogIndex);
+    if (prevLogTerm === undefined) {
+      pr.becomeSnapshot(this.log.snapshotIndex);
+      this.effects.push({ type: 'sendSnapshot', to, meta: this.snapshotMeta });
+      return true;
+    }
+    const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxEntriesPerMessage, this.cfg.maxMessageBytes);
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.data.byteLength;
+    this.send(to, { type: 'appendEntries', from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, leaderCommit: this.log.committed });
+    pr.sentEntries(entries.length, prevLogIndex + entries.length, bytes);
+    return true;
+  }
+
+  private broadcastHeartbeat(): void {
+    for (const [id, pr] of this.progress) {
+      // The commit is capped at what the follower is known to hold: it may not have the rest.
+      const heartbeat: HeartbeatMessage = { type: 'heartbeat', from: this.id, to: id, term: this.term, commit: Math.min(pr.match, this.log.committed) };
+      this.send(id, heartbeat);
+    }
+  }
+
+  private handleAppendResponse(message: AppendEntriesResponseMessage, pr: Progress): void {
+    if (!message.success) {
+      // Fast backtracking: skip every entry of the follower's conflicting term at once.
+      const hint = message.conflictTerm > 0 ? this.log.findConflictByTerm(message.conflictIndex, message.conflictTerm).index : message.conflictIndex;
+      if (pr.maybeDecrTo(message.rejectedIndex, hint)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.sendAppend(message.from, pr, true);
+      }
+      return;
+    }
+    const wasProbing = pr.state === 'probe';
+    const updated = pr.maybeUpdate(message.matchIndex);
+    if (wasProbing) {
+      // Any success means the logs match up to matchIndex: start pipelining.
+      pr.becomeReplicate();
+    } else if (pr.state === 'replicate') {
+      pr.inflights.freeLE(message.matchIndex);
+    }
+    if (updated && this.maybeCommit()) {
+      this.broadcastAppend();
+      return;
+    }
+    while (this.sendAppend(message.from, pr, false)) {
+      // Keep the pipeline full while the window has room.
+    }
+  }
+
+  private handleHeartbeatResponse(_message: HeartbeatResponseMessage, pr: Progress): void {
+    pr.probeSent = false;
+    if (pr.match < this.log.lastIndex()) this.sendAppend(_message.from, pr, true);
+  }
+
+  /**
+   * maybeCommit advances the commit index to what a quorum holds, but only to an entry of the
+   * current term (§5.4.2, Figure 8); earlier entries commit with it. The leader counts itself
+   * only up to its own durable index.
+   */
+  private maybeCommit(): boolean {
+    const index = committedIndex(this.config, (id) => (id === this.id ? this.log.persistedIndex : (this.progress.get(id)?.match ?? 0)));
+    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
+    this.commitTo(index);
+    return true;
+  }
+
+  private dropProposal(reason: DropReason): ProposeResult {
+    this.effects.push({ type: 'proposalDropped', reason, leaderHint: this.leader });
+    return { ok: false, reason, leaderHint: this.leader };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Log, commit, apply, persistence
+  // ------------------------------------------------------------------------------------------
+
+  private commitTo(index: number): void {
+    if (index <= this.log.committed) return;
+    if (this.role === 'leader') {
+      for (let i = this.log.committed + 1; i <= index; i++) this.uncommittedBytes -= this.log.entry(i)?.data.byteLength ?? 0;
+      if (this.uncommittedBytes < 0) this.uncommittedBytes = 0;
+    }
+    this.log.committed = index;
+  }
+
+  /**
+   * storeEntries appends entries that directly follow or overwrite the log's tail, records them
+   * in the open persist, and applies any configuration they carry at once: configuration takes
+   * effect when appended and is reverted if truncated (thesis §4.1).
+   */
+  private storeEntries(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const first = entries[0]!.index;
+    const persist = this.ensurePersist();
+    if (first <= this.log.lastIndex()) {
+      this.log.truncateFrom(first);
+      for (const pending of this.pendingPersists) if (pending.lastIndex >= first) pending.lastIndex = first - 1;
+      persist.entries = persist.entries.filter((entry) => entry.index < first);
+      persist.truncateFrom = Math.min(persist.truncateFrom ?? first, first);
+      const before = this.configEntries.length;
+      this.configEntries = this.configEntries.filter((item) => item.index < first);
+      if (this.configEntries.length !== before) this.setConfig(this.configEntries.at(-1)?.config ?? this.snapshotMeta.config);
+    }
+    this.log.append(entries);
+    for (const entry of entries) {
+      persist.entries.push(entry);
+      if (entry.type === 'config') this.noteConfigEntry(entry);
+    }
+  }
+
+  private noteConfigEntry(entry: Entry): void {
+    if (entry.type !== 'config') return;
+    const config = decodeConfig(entry.data);
+    this.configEntries.push({ index: entry.index, config });
+    this.setConfig(config);
+  }
+
+  private setConfig(config: MembershipConfig): void {
+    this.config = config;
+    if (this.role !== 'leader') return;
+    const wanted = new Set(members(config));
+    for (const id of [...this.progress.keys()]) if (!wanted.has(id)) this.progress.delete(id);
+    for (const id of wanted) this.addProgress(id);
+    for (const [id, pr] of this.progress) pr.learner = config.learners.includes(id) && !isVoter(config, id);
+  }
+
+  private nextApplyIndex(): number {
+    return Math.min(this.log.committed, this.log.persistedIndex);
+  }
+
+  /** emitApply hands out committed entries that are also durable here, in order. */
+  private emitApply(): void {
+    const upTo = this.nextApplyIndex();
+    if (upTo <= this.applyEmitted) return;
+    const entries = this.log.slice(this.applyEmitted + 1, upTo + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    this.applyEmitted = upTo;
+    this.effects.push({ type: 'apply', entries });
+  }
+
+  private ensurePersist(): OpenPersist {
+    if (this.openPersist === undefined) {
+      this.openPersist = { seq: this.nextSeq++, position: this.effects.length, entries: [], truncateFrom: undefined };
+      // Placeholder, replaced by the sealed persist in sealPersist().
+      this.effects.push({ type: 'persist', seq: this.openPersist.seq, hardState: this.hardState(), entries: [] });
+    }
+    return this.openPersist;
+  }
+
+  private markHardStateChanged(): void {
+    this.hardStateSeq = this.ensurePersist().seq;
+  }
+
+  private latestPersistSeq(): number {
+    return this.openPersist?.seq ?? this.pendingPersists.at(-1)?.seq ?? this.durableSeq;
+  }
+
+  private sealPersist(): void {
+    const open = this.openPersist;
+    if (open === undefined) return;
+    this.openPersist = undefined;
+    this.effects[open.position] = {
+      type: 'persist',
+      seq: open.seq,
+      hardState: this.hardState(),
+      entries: open.entries,
+      ...(open.truncateFrom !== undefined ? { truncateFrom: open.truncateFrom } : {}),
+    };
+    this.pendingPersists.push({ seq: open.seq, lastIndex: this.log.lastIndex() });
+  }
+
+  /**
+   * send queues a message. While a change of term or vote is not yet durable, every message
+   * waits for it: no peer may learn state this node could forget in a crash.
+   */
+  private send(to: NodeId, message: Message, afterPersist?: number): void {
+    let after = afterPersist;
+    if (this.hardStateSeq > this.durableSeq) after = Math.max(after ?? 0, this.hardStateSeq);
+    this.effects.push(after === undefined ? { type: 'send', to, message } : { type: 'send', to, message, afterPersist: after });
+  }
+}

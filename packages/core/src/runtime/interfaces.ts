@@ -1,0 +1,51 @@
+import type { Message, NodeId } from '../raft/types.js';
+
+/**
+ * Transport carries messages between peers. It may drop, delay, duplicate or reorder them (Raft
+ * tolerates all of that) but MUST never corrupt one or deliver it to the wrong node.
+ */
+export interface Transport {
+  /** start begins delivering incoming messages to `onMessage`. */
+  start(onMessage: (from: NodeId, message: Message) => void): Promise<void>;
+  /** send queues a message; it never throws for an unreachable peer (the message is dropped). */
+  send(to: NodeId, message: Message): void;
+  close(): Promise<void>;
+}
+
+/** ApplyMeta tells `apply` where the command sits in the log. */
+export interface ApplyMeta {
+  readonly index: number;
+  readonly term: number;
+}
+
+/**
+ * StateMachine is what plugin authors write (Graft's machine behaviour): a deterministic function
+ * of the committed commands.
+ */
+export interface StateMachine<Command, Query, Result> {
+  /** apply MUST be deterministic: the same commands in the same order give the same results. */
+  apply(command: Command, meta: ApplyMeta): Result;
+  /** query answers a read-only question from the current state. */
+  query(query: Query): Result;
+  /** snapshot captures the state at the applied index at call time. */
+  snapshot(): AsyncIterable<Uint8Array>;
+  /** restore replaces the whole state with a snapshot's. */
+  restore(chunks: AsyncIterable<Uint8Array>): Promise<void>;
+}
+
+/** Codec turns commands into entry bytes and back. The default is JSON over UTF-8. */
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+/**
+ * Clock drives the runtime's ticks and timeouts. `createRealClock()` uses timers and the monotonic
+ * clock; `createVirtualClock()` advances only when told, for deterministic tests.
+ */
+export interface Clock {
+  /** now is monotonic milliseconds. */
+  now(): number;
+  /** setTimeout calls `callback` after `ms`; the returned function cancels it. */
+  setTimeout(callback: () => void, ms: number): () => void;
+}

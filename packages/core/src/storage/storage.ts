@@ -1,0 +1,37 @@
+import type { Entry, HardState, SnapshotMeta } from '../raft/types.js';
+
+/** LoadedState is everything a node needs to start: what `Storage.load()` returns. */
+export interface LoadedState {
+  readonly hardState: HardState;
+  readonly snapshot?: SnapshotMeta;
+  /** Entries after the snapshot, contiguous, oldest first. */
+  readonly entries: Entry[];
+}
+
+/** AppendOptions: what else one `append` writes, atomically with its entries. */
+export interface AppendOptions {
+  /** Delete every entry at or after this index before writing (a conflicting tail). */
+  readonly truncateFrom?: number;
+  readonly hardState?: HardState;
+}
+
+/**
+ * Storage is a node's durable state: log, hard state, snapshot.
+ *
+ * To ensure correctness an implementation MUST:
+ * - complete calls in the order they were made (a later append never lands before an earlier one);
+ * - make the write durable BEFORE the returned promise resolves (fsync, not a page-cache write);
+ * - write an append's truncation, entries and hard state atomically: after a crash either all of
+ *   it or none of it is there;
+ * - keep the log contiguous: no holes between the snapshot and the last entry.
+ */
+export interface Storage {
+  load(): Promise<LoadedState>;
+  append(entries: readonly Entry[], options: AppendOptions): Promise<void>;
+  /** saveSnapshot stores a snapshot and drops log entries it covers that do not match it. */
+  saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  readSnapshot(): Promise<{ meta: SnapshotMeta; chunks: AsyncIterable<Uint8Array> } | undefined>;
+  /** compact deletes entries up to and including `upTo` (they are in a snapshot). */
+  compact(upTo: number): Promise<void>;
+  close(): Promise<void>;
+}
