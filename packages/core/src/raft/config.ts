@@ -26,6 +26,21 @@ export interface RaftConfig {
   readonly maxUncommittedBytes?: number;
   /** Seeded randomness for election timeouts. Default: seeded from a hash of `id`. */
   readonly random?: Rng;
+  /**
+   * UNSAFE, for testing test tools only: each switch deliberately breaks one Raft rule so a
+   * simulator or checker can prove it catches that bug. Never set in production.
+   */
+  readonly injectedBugs?: InjectedBugs;
+}
+
+/** InjectedBugs are deliberate rule violations for proving that a test harness catches them. */
+export interface InjectedBugs {
+  /** Commit entries of earlier terms by counting replicas (the Figure 8 bug, §5.4.2). */
+  readonly commitPreviousTermByCounting?: boolean;
+  /** Acknowledge appended entries before they are durable (breaks the Acks rule). */
+  readonly ackBeforePersist?: boolean;
+  /** Grant a vote to every up-to-date candidate, even after voting in this term (§5.2). */
+  readonly voteTwiceInTerm?: boolean;
 }
 
 /** ResolvedRaftConfig is a validated config with every default filled in. */
@@ -41,6 +56,7 @@ export interface ResolvedRaftConfig {
   readonly maxInflightBytes: number;
   readonly maxUncommittedBytes: number;
   readonly random: Rng;
+  readonly injectedBugs: InjectedBugs;
 }
 
 /** Defaults for every optional RaftConfig field. */
@@ -93,5 +109,6 @@ export function resolveRaftConfig(config: RaftConfig): ResolvedRaftConfig {
     maxInflightBytes: positiveInteger('maxInflightBytes', config.maxInflightBytes ?? RAFT_DEFAULTS.maxInflightBytes, 'INVALID_LIMIT', true),
     maxUncommittedBytes: positiveInteger('maxUncommittedBytes', config.maxUncommittedBytes ?? RAFT_DEFAULTS.maxUncommittedBytes, 'INVALID_LIMIT', true),
     random: config.random ?? createSeededRng(hashSeed(config.id)),
+    injectedBugs: config.injectedBugs ?? {},
   };
 }

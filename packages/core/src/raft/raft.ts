@@ -480,10 +480,16 @@ export class Raft {
   private handleVoteRequest(message: RequestVoteMessage): void {
     // §5.2 "each server will vote for at most one candidate in a given term, on a
     // first-come-first-served basis"; a pre-vote for a later term binds nothing.
+    // Thesis §9.6: a pre-vote is granted only if "the voters have not received heartbeats from a
+    // valid leader for at least a baseline election timeout". Without this, a node whose log is
+    // up to date (an idle cluster) wins the pre-vote on rejoining and unseats a healthy leader
+    // whenever check-quorum's lease is off. A leader is its own valid leader.
+    const hearsLeader = this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
     const canVote =
       this.vote === message.from ||
+      (this.cfg.injectedBugs.voteTwiceInTerm === true && !message.preVote) ||
       (this.vote === null && this.leader === null) ||
-      (message.preVote && message.term > this.term);
+      (message.preVote && message.term > this.term && !hearsLeader);
     // §5.4.1: grant only to a candidate whose log is at least as up-to-date as ours.
     if (canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm)) {
       if (!message.preVote) {
@@ -672,7 +678,8 @@ export class Raft {
       conflictIndex: 0,
       conflictTerm: 0,
     };
-    this.send(to, response, index > this.log.persistedIndex ? this.latestPersistSeq() : undefined);
+    const early = this.cfg.injectedBugs.ackBeforePersist === true;
+    this.send(to, response, index > this.log.persistedIndex && !early ? this.latestPersistSeq() : undefined);
   }
 
   private rejectAppend(to: NodeId, rejectedIndex: number, hint: { index: number; term: number }): AppendEntriesResponseMessage {
@@ -748,6 +755,7 @@ export class Raft {
       return;
     }
     const wasProbing = pr.state === 'probe';
+    const wasPaused = pr.paused();
     const updated = pr.maybeUpdate(message.matchIndex);
     if (wasProbing) {
       // Any success means the logs match up to matchIndex: start pipelining.
@@ -759,6 +767,9 @@ export class Raft {
       this.broadcastAppend();
       return;
     }
+    // As etcd-raft: a follower we held back (probe in flight, full window) was skipped by the
+    // broadcasts that announced the commit meanwhile; send it one, empty if need be.
+    if (updated && wasPaused) this.sendAppend(message.from, pr, true);
     while (this.sendAppend(message.from, pr, false)) {
       // Keep the pipeline full while the window has room.
     }
@@ -776,7 +787,8 @@ export class Raft {
    */
   private maybeCommit(): boolean {
     const index = committedIndex(this.config, (id) => (id === this.id ? this.log.persistedIndex : (this.progress.get(id)?.match ?? 0)));
-    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
+    const anyTerm = this.cfg.injectedBugs.commitPreviousTermByCounting === true;
+    if (index <= this.log.committed || (this.log.term(index) !== this.term && !anyTerm)) return false;
     this.commitTo(index);
     return true;
   }

@@ -56,6 +56,12 @@ export class Network {
   /** Every message delivered, for assertions. */
   readonly delivered: Message[] = [];
   private readonly options: NetworkOptions;
+  /**
+   * onRelease, when set, is called for each send at the moment the runtime would hand it to the
+   * transport (after its `afterPersist` seq is durable), before it is queued: tests check what a
+   * message may claim against what the sender has on disk at that moment.
+   */
+  onRelease: ((node: TestNode, send: SendEffect) => void) | undefined = undefined;
 
   constructor(ids: readonly NodeId[], options: NetworkOptions = {}) {
     this.options = options;
@@ -154,7 +160,10 @@ export class Network {
     const still: SendEffect[] = [];
     for (const send of node.held) {
       if (send.afterPersist !== undefined && send.afterPersist > node.durableSeq) still.push(send);
-      else this.queue.push(send.message);
+      else {
+        this.onRelease?.(node, send);
+        this.queue.push(send.message);
+      }
     }
     node.held = still;
   }
@@ -265,4 +274,37 @@ export function writeToDisk(disk: Disk, persist: PersistEffect): void {
     disk.entries.push(entry);
   }
   disk.hardState = { ...persist.hardState };
+}
+
+/**
+ * entriesWithTerms builds a log starting at `firstIndex` with one entry per term in `terms`, as
+ * the paper's figures draw logs. Each entry's data names its index and term, so two entries are
+ * equal exactly when their (index, term) are (Log Matching makes that the only possible case).
+ */
+export function entriesWithTerms(firstIndex: number, terms: readonly number[]): Entry[] {
+  return terms.map((term, offset) => ({ index: firstIndex + offset, term, type: 'normal', data: bytes(`${firstIndex + offset}@${term}`) }));
+}
+
+/**
+ * handMadeState is the InitialState of a node whose log holds `terms` from index 1, without the
+ * bootstrap entry: a snapshot at index 0 carries the membership.
+ */
+export function handMadeState(
+  voters: readonly NodeId[],
+  terms: readonly number[],
+  hardState: { term: number; vote?: NodeId | null; commit?: number },
+): NonNullable<RaftOptions['initial']> {
+  return {
+    hardState: { term: hardState.term, vote: hardState.vote ?? null, commit: hardState.commit ?? 0 },
+    snapshot: { index: 0, term: 0, config: { voters: [...voters], outgoingVoters: [], learners: [] } },
+    entries: entriesWithTerms(1, terms),
+  };
+}
+
+/** logOf returns every entry `raft` holds in memory, from its first index to its last. */
+export function logOf(raft: Raft): Entry[] {
+  const status = raft.status();
+  const entries: Entry[] = [];
+  for (let index = status.snapshotIndex + 1; index <= status.lastIndex; index++) entries.push(raft.entry(index)!);
+  return entries;
 }

@@ -1,0 +1,3 @@
+import { coreThroughput } from './core-throughput.js';
+
+coreThroughput();
