@@ -7,7 +7,9 @@ import { defineConfig } from 'vitest/config';
  */
 export function packageTestConfig(options: { testTimeout?: number } = {}) {
   return defineConfig({
+    // Tests run in Vite's SSR (node) environment, which has its own condition list.
     resolve: { conditions: ['@raftkit/source'] },
+    ssr: { resolve: { conditions: ['@raftkit/source'], externalConditions: ['@raftkit/source'] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       reporters: ['default', 'json'],

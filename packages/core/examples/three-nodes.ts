@@ -30,8 +30,12 @@ class KeyValueMachine implements StateMachine<Command, Query, Result> {
     return this.data.get(query.key);
   }
 
-  async *snapshot(): AsyncIterable<Uint8Array> {
-    yield new TextEncoder().encode(JSON.stringify([...this.data]));
+  snapshot(): AsyncIterable<Uint8Array> {
+    // Capture now: the node keeps applying while the snapshot is being stored.
+    const bytes = new TextEncoder().encode(JSON.stringify([...this.data]));
+    return (async function* () {
+      yield bytes;
+    })();
   }
 
   async restore(chunks: AsyncIterable<Uint8Array>): Promise<void> {

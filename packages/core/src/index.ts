@@ -8,6 +8,8 @@ export {
   OutcomeUnknownError,
   ProposalDroppedError,
   RaftError,
+  ReadTimeoutError,
+  RequestRefusedError,
   TimeoutError,
   type RaftErrorCode,
 } from './runtime/errors.js';
@@ -16,9 +18,14 @@ export {
   type RaftNode,
   type RaftNodeConfig,
   type RaftNodeEvents,
+  type RaftNodeInspector,
   type RaftNodeOptions,
   type RaftNodeStatus,
   type RoleChangedEvent,
 } from './runtime/raft-node.js';
 export type { AppendOptions, LoadedState, Storage } from './storage/storage.js';
 export { createMemoryStorage, MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
+// Client sessions and idempotency keys (Raft thesis §6.3).
+export * from './sessions/index.js';
+// Forced recovery from a lost majority: UNSAFE, see its documentation.
+export { forceNewConfiguration, type RecoveredState } from './runtime/recover.js';

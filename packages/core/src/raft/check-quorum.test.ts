@@ -209,7 +209,7 @@ describe('check-quorum: the follower lease', () => {
   // Reference: thesis section 4.2.3
   it('a follower that heard from its leader within the election timeout ignores a higher-term RequestVote', () => {
     const raft = bootstrapped('b');
-    raft.receive({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1 });
+    raft.receive({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1, round: 1 });
     drain(raft);
 
     for (let i = 0; i < 10; i++) {
@@ -229,7 +229,7 @@ describe('check-quorum: the follower lease', () => {
   // Reference: thesis section 4.2.3
   it('without check-quorum the same follower adopts the higher term and votes at once', () => {
     const raft = bootstrapped('b', { checkQuorum: false });
-    raft.receive({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1 });
+    raft.receive({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1, round: 1 });
     drain(raft);
 
     raft.receive(requestVote('c', 'b', 9, 5, 2));

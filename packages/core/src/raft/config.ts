@@ -27,6 +27,13 @@ export interface RaftConfig {
   /** Seeded randomness for election timeouts. Default: seeded from a hash of `id`. */
   readonly random?: Rng;
   /**
+   * The cluster serves lease reads (set it on EVERY node). Needs check-quorum. A node that has
+   * just started ignores vote requests for an election timeout, as if it had heard a leader: it
+   * may have acknowledged a leader's heartbeat before it restarted, and that leader's lease
+   * counts on it not voting yet.
+   */
+  readonly leaseReads?: boolean;
+  /**
    * UNSAFE, for testing test tools only: each switch deliberately breaks one Raft rule so a
    * simulator or checker can prove it catches that bug. Never set in production.
    */
@@ -56,6 +63,7 @@ export interface ResolvedRaftConfig {
   readonly maxInflightBytes: number;
   readonly maxUncommittedBytes: number;
   readonly random: Rng;
+  readonly leaseReads: boolean;
   readonly injectedBugs: InjectedBugs;
 }
 
@@ -97,12 +105,18 @@ export function resolveRaftConfig(config: RaftConfig): ResolvedRaftConfig {
       `heartbeatTicks (${heartbeatTicks}) must be less than electionTicks (${electionTicks}), or followers time out between heartbeats`,
     );
   }
+  const checkQuorum = config.checkQuorum ?? RAFT_DEFAULTS.checkQuorum;
+  const leaseReads = config.leaseReads ?? false;
+  if (leaseReads && !checkQuorum) {
+    throw new ConfigError('LEASE_WITHOUT_CHECK_QUORUM', 'leaseReads needs checkQuorum: without it a deposed leader may not know, and serve stale reads');
+  }
   return {
     id: config.id,
     electionTicks,
     heartbeatTicks,
     preVote: config.preVote ?? RAFT_DEFAULTS.preVote,
-    checkQuorum: config.checkQuorum ?? RAFT_DEFAULTS.checkQuorum,
+    checkQuorum,
+    leaseReads,
     maxEntriesPerMessage: positiveInteger('maxEntriesPerMessage', config.maxEntriesPerMessage ?? RAFT_DEFAULTS.maxEntriesPerMessage, 'INVALID_LIMIT'),
     maxMessageBytes: positiveInteger('maxMessageBytes', config.maxMessageBytes ?? RAFT_DEFAULTS.maxMessageBytes, 'INVALID_LIMIT'),
     maxInflightMessages: positiveInteger('maxInflightMessages', config.maxInflightMessages ?? RAFT_DEFAULTS.maxInflightMessages, 'INVALID_LIMIT'),

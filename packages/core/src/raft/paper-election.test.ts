@@ -69,7 +69,7 @@ function entry(index: number, term: number): Entry {
 }
 
 function heartbeat(from: NodeId, to: NodeId, term: number): HeartbeatMessage {
-  return { type: 'heartbeat', from, to, term, commit: 1 };
+  return { type: 'heartbeat', from, to, term, commit: 1, round: 1 };
 }
 
 function appendEntries(from: NodeId, to: NodeId, term: number, entries: Entry[] = []): AppendEntriesMessage {
@@ -220,8 +220,8 @@ describe('§5.2 leader election', () => {
       expect(sent(drain(raft))).toEqual([]);
       raft.tick();
       expect(sent(drain(raft))).toEqual([
-        { type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 2 },
-        { type: 'heartbeat', from: 'a', to: 'c', term: 2, commit: 0 },
+        { type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 2, round: round + 1 },
+        { type: 'heartbeat', from: 'a', to: 'c', term: 2, commit: 0, round: round + 1 },
       ]);
     }
   });

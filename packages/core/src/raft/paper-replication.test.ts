@@ -139,7 +139,7 @@ describe('Raft paper §5.3 log replication', () => {
     net.heal();
     net.tick(1, ['a']);
     const heartbeats = net.queue.filter((message) => message.type === 'heartbeat');
-    expect(heartbeats).toEqual(['b', 'c'].map((to) => ({ type: 'heartbeat', from: 'a', to, term: 2, commit: 3 })));
+    expect(heartbeats).toEqual(['b', 'c'].map((to) => ({ type: 'heartbeat', from: 'a', to, term: 2, commit: 3, round: 1 })));
     net.stabilize();
     for (const id of ['b', 'c']) {
       expect(net.raft(id).status().commit).toBe(3);

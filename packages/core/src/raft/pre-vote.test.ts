@@ -187,7 +187,7 @@ describe('pre-vote voters', () => {
   it('a follower that heard from its leader within the election timeout refuses a pre-vote, and grants it after', () => {
     // A timeout of exactly electionTicks would make b campaign itself; seed 5 draws 17 ticks.
     const raft = bootstrapped('b', { random: createSeededRng(5) });
-    raft.receive({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1 });
+    raft.receive({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1, round: 1 });
     drain(raft);
 
     for (let i = 0; i < 10; i++) {

@@ -21,9 +21,11 @@
  */
 import { resolveRaftConfig, type RaftConfig, type ResolvedRaftConfig } from './config.js';
 import { RaftLog } from './log.js';
-import { decodeConfig, EMPTY_CONFIG, encodeConfig, isVoter, members, validateMembership } from './membership.js';
+import { decodeConfig, EMPTY_CONFIG, encodeConfig, isJoint, isVoter, members, validateMembership } from './membership.js';
+import { planMembershipChange } from './membership-change.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteOutcome } from './quorum.js';
+import { ReadOnly, type PendingRead } from './read-only.js';
 import type {
   AppendEntriesMessage,
   AppendEntriesResponseMessage,
@@ -37,11 +39,15 @@ import type {
   InitialState,
   InstallSnapshotMessage,
   MembershipConfig,
+  MembershipChange,
   Message,
   NodeId,
   PeerStatus,
   ProposeResult,
   RaftStatus,
+  ReadIndexRequestMessage,
+  RefusalReason,
+  RequestResult,
   RequestVoteMessage,
   RequestVoteResponseMessage,
   Role,
@@ -95,11 +101,21 @@ export class Raft {
   private config: MembershipConfig = EMPTY_CONFIG;
   /** Config entries in the log after the snapshot, oldest first, to revert on truncation. */
   private configEntries: { index: number; config: MembershipConfig }[] = [];
+  /** The configuration as of the log's first index - 1 (the compaction point). */
+  private baseConfig: MembershipConfig;
+  /** The latest snapshot: what a follower behind the compaction point is sent. */
   private snapshotMeta: SnapshotMeta;
+  /** The target of a leadership transfer in progress (thesis §3.10). */
+  private transferee: NodeId | null = null;
+  private readonly readOnly = new ReadOnly();
+  /** Reads that arrived before the leader committed an entry of its term (§6.4 step 1). */
+  private readsAwaitingTermCommit: PendingRead[] = [];
 
   private readonly progress = new Map<NodeId, Progress>();
   private readonly votes = new Map<NodeId, boolean>();
   private electionElapsed = 0;
+  /** Ticks since this node started, counted up to electionTicks (the lease-read start guard). */
+  private startupTicks = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private uncommittedBytes = 0;
@@ -130,6 +146,7 @@ export class Raft {
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.config = this.snapshotMeta.config;
+    this.baseConfig = this.snapshotMeta.config;
     this.appliedIndex = this.log.snapshotIndex;
     this.applyEmitted = this.log.snapshotIndex;
     for (const entry of initial.entries) if (entry.index > this.log.snapshotIndex) this.noteConfigEntry(entry);
@@ -158,6 +175,7 @@ export class Raft {
 
   /** tick advances logical time by one tick: election timeouts, heartbeats, check-quorum. */
   tick(): void {
+    if (this.startupTicks < this.cfg.electionTicks) this.startupTicks++;
     this.tickRole();
   }
 
@@ -173,7 +191,8 @@ export class Raft {
       if (message.type === 'requestVote') {
         // Check-quorum gives followers a lease: while they hear from a leader they ignore
         // campaigns, so a partitioned node cannot disrupt a healthy leader (thesis §4.2.3).
-        const inLease = this.cfg.checkQuorum && this.leader !== null && this.electionElapsed < this.cfg.electionTicks;
+        const startGuard = this.cfg.leaseReads && this.startupTicks < this.cfg.electionTicks;
+        const inLease = this.cfg.checkQuorum && (this.leader !== null || startGuard) && this.electionElapsed < this.cfg.electionTicks;
         if (inLease && message.transfer !== true) return;
       }
       if (message.type === 'requestVote' && message.preVote) {
@@ -212,6 +231,8 @@ export class Raft {
    */
   proposeBatch(batch: readonly Uint8Array[]): ProposeResult[] {
     if (this.role !== 'leader') return batch.map(() => this.dropProposal('not-leader'));
+    // Proposals pause while leadership is handed over, so the target can catch up (§3.10).
+    if (this.transferee !== null) return batch.map(() => this.dropProposal('transfer-in-progress'));
     const results: ProposeResult[] = [];
     const accepted: { type: EntryType; data: Uint8Array }[] = [];
     let bytes = this.uncommittedBytes;
@@ -231,6 +252,101 @@ export class Raft {
       this.broadcastAppend();
     }
     return results;
+  }
+
+  /**
+   * changeMembership appends the configuration entry for `change` (thesis §4). It is refused with
+   * a typed reason, and certainly not appended, when this node does not lead, has not committed
+   * an entry of its term yet, another change is pending (or a joint configuration not yet left),
+   * or the new voters' responsive members would not form a quorum.
+   */
+  changeMembership(change: MembershipChange): RequestResult {
+    const refused = this.leaderRefusal();
+    if (refused !== undefined) return refused;
+    const lastConfigIndex = this.configEntries.at(-1)?.index ?? 0;
+    if (lastConfigIndex > this.log.committed || isJoint(this.config)) return this.refuse('uncommitted-membership-change');
+    const plan = planMembershipChange(this.config, change);
+    if (!plan.ok) return this.refuse(plan.reason);
+    const responsive = (id: NodeId) => id === this.id || (this.progress.get(id)?.ticksSinceHeard ?? Infinity) < this.cfg.electionTicks;
+    if (change.type !== 'addLearner' && !hasQuorum({ ...plan.config, outgoingVoters: [] }, responsive)) return this.refuse('will-break-quorum');
+    this.appendAsLeader([{ type: 'config', data: encodeConfig(plan.config) }]);
+    this.broadcastAppend();
+    return { ok: true, index: this.log.lastIndex() };
+  }
+
+  /**
+   * transferLeadership hands leadership to `to`, or to the most up-to-date voter when omitted
+   * (thesis §3.10): the leader stops taking proposals, brings the target's log up to date, then
+   * sends it TimeoutNow. The transfer is abandoned after an election timeout.
+   */
+  transferLeadership(to?: NodeId): RequestResult {
+    if (this.role !== 'leader') return this.refuse('not-leader');
+    const target = to ?? this.mostUpToDateVoter();
+    if (target === this.id) return { ok: true };
+    if (this.transferee !== null) return this.transferee === target ? { ok: true } : this.refuse('transfer-in-progress');
+    const pr = target === undefined ? undefined : this.progress.get(target);
+    if (target === undefined || pr === undefined || !isVoter(this.config, target)) return this.refuse('not-member');
+    if (pr.ticksSinceHeard >= this.cfg.electionTicks) return this.refuse('target-unresponsive');
+    this.transferee = target;
+    this.electionElapsed = 0;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(target);
+    else this.sendAppend(target, pr, true);
+    return { ok: true };
+  }
+
+  /**
+   * readIndex asks for a linearizable read point (thesis §6.4). On the leader the read joins the
+   * next heartbeat round; once a quorum acknowledges it a `readReady` effect gives the commit
+   * index the read must wait to be applied. A follower forwards the request to its leader.
+   */
+  readIndex(context: string): RequestResult {
+    if (this.role === 'leader') {
+      this.addLeaderRead({ context, from: this.id, index: this.log.committed });
+      return { ok: true };
+    }
+    if (this.leader === null) return this.refuse('not-leader');
+    const request: ReadIndexRequestMessage = { type: 'readIndex', from: this.id, to: this.leader, term: this.term, context };
+    this.send(this.leader, request);
+    return { ok: true };
+  }
+
+  /**
+   * snapshotMetaAt describes a snapshot of the state machine at `index` (applied here): its term
+   * and the configuration in force at that index, which the snapshot MUST carry.
+   */
+  snapshotMetaAt(index: number): SnapshotMeta {
+    if (index > this.appliedIndex || index < this.log.snapshotIndex) {
+      throw new Error(`snapshotMetaAt(${index}): outside the applied log (${this.log.snapshotIndex}..${this.appliedIndex})`);
+    }
+    return { index, term: this.log.term(index)!, config: this.configAt(index) };
+  }
+
+  /**
+   * snapshotTaken reports a snapshot durably stored. The log is compacted up to `meta.index -
+   * trailing` (a `compact` effect): the trailing entries let slightly slow followers catch up
+   * without a snapshot.
+   */
+  snapshotTaken(meta: SnapshotMeta, trailing = 0): void {
+    if (meta.index <= this.snapshotMeta.index) return;
+    this.snapshotMeta = meta;
+    const upTo = Math.min(meta.index - Math.max(0, trailing), this.log.persistedIndex);
+    if (upTo <= this.log.snapshotIndex) return;
+    this.baseConfig = this.configAt(upTo);
+    this.configEntries = this.configEntries.filter((item) => item.index > upTo);
+    this.log.compactTo(upTo, this.log.term(upTo)!);
+    this.effects.push({ type: 'compact', upTo });
+  }
+
+  /**
+   * snapshotSent reports how streaming a snapshot to `to` ended. On failure the follower goes
+   * back to probing after its next heartbeat answer, so a broken transfer restarts cleanly
+   * instead of looping.
+   */
+  snapshotSent(to: NodeId, ok: boolean): void {
+    const pr = this.progress.get(to);
+    if (this.role !== 'leader' || pr === undefined || pr.state !== 'snapshot' || ok) return;
+    pr.becomeProbe();
+    pr.probeSent = true;
   }
 
   /** persisted reports that the persist with this seq (and every earlier one) is durable. */
@@ -270,6 +386,16 @@ export class Raft {
     return this.effects.length > 0 || this.openPersist !== undefined || this.nextApplyIndex() > this.applyEmitted;
   }
 
+  /**
+   * localReadIndex is the index a lease read may be served at: the commit index, when this node
+   * leads, has committed an entry of its term and is not handing leadership over; else undefined.
+   * Whether the lease itself holds is the runtime's to judge, on its monotonic clock.
+   */
+  localReadIndex(): number | undefined {
+    if (this.role !== 'leader' || this.transferee !== null || this.log.term(this.log.committed) !== this.term) return undefined;
+    return this.log.committed;
+  }
+
   /** hardState is the term, vote and commit as they are in memory now. */
   hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
@@ -301,8 +427,11 @@ export class Raft {
       applied: this.appliedIndex,
       lastIndex: this.log.lastIndex(),
       persistedIndex: this.log.persistedIndex,
-      snapshotIndex: this.log.snapshotIndex,
+      snapshotIndex: this.snapshotMeta.index,
+      firstIndex: this.log.firstIndex(),
+      transferee: this.transferee,
       config: this.config,
+      configIndex: this.configEntries.at(-1)?.index ?? this.log.snapshotIndex,
       progress,
     };
   }
@@ -362,11 +491,15 @@ export class Raft {
   }
 
   private reset(term: number): void {
+    this.transferee = null;
     if (term !== this.term) {
       this.term = term;
       this.vote = null;
       this.markHardStateChanged();
     }
+    // After the term update: a refusal of the old term would be dropped by a follower that
+    // already moved to the new one, leaving its forwarded read pending forever.
+    if (this.role === 'leader') this.failLeaderReads();
     this.leader = null;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
@@ -411,6 +544,8 @@ export class Raft {
     for (const pr of this.progress.values()) pr.ticksSinceHeard++;
     if (this.electionElapsed >= this.cfg.electionTicks) {
       this.electionElapsed = 0;
+      // A transfer that has not finished within an election timeout is abandoned (§3.10).
+      this.transferee = null;
       if (this.cfg.checkQuorum) {
         // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an
         // election timeout steps down, so a partitioned leader stops serving.
@@ -526,6 +661,14 @@ export class Raft {
         // Leadership transfer (thesis §3.10): campaign now, bypassing pre-vote and the lease.
         this.hup(true);
         return;
+      case 'readIndex':
+        // We are not the leader (any more): refuse so the asker fails fast instead of timing out.
+        this.send(message.from, { type: 'readIndexResponse', from: this.id, to: message.from, term: this.term, context: message.context, index: 0 });
+        return;
+      case 'readIndexResponse':
+        if (message.index > 0) this.effects.push({ type: 'readReady', context: message.context, index: message.index });
+        else this.effects.push({ type: 'readFailed', context: message.context, reason: 'not-leader', leaderHint: this.leader });
+        return;
       default:
         return;
     }
@@ -566,11 +709,16 @@ export class Raft {
         this.heardFromPeer(pr);
         this.handleHeartbeatResponse(message, pr);
         return;
+      case 'readIndex':
+        this.addLeaderRead({ context: message.context, from: message.from, index: this.log.committed });
+        return;
       case 'installSnapshotResponse':
         this.heardFromPeer(pr);
         if (pr.state === 'snapshot' && message.done) {
           if (message.success) pr.maybeUpdate(message.index);
           pr.becomeProbe();
+          // The snapshot may be all a transfer target lacked: no later append will raise its match.
+          if (message.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
           this.sendAppend(message.from, pr, true);
         }
         return;
@@ -629,7 +777,7 @@ export class Raft {
       from: this.id,
       to: message.from,
       term: this.term,
-      ...(message.round !== undefined ? { round: message.round } : {}),
+      round: message.round,
     };
     this.send(message.from, response);
   }
@@ -649,18 +797,19 @@ export class Raft {
       respond(true, meta.index);
       return;
     }
-    // The runtime stored the snapshot before handing it in; the log restarts after it.
+    // The runtime stored the snapshot before handing it in; the log restarts after it, and the
+    // stale tail is deleted from storage with the next persist.
     this.log.restore(meta);
     this.snapshotMeta = meta;
     this.configEntries = [];
+    this.baseConfig = meta.config;
     this.config = meta.config;
     this.appliedIndex = meta.index;
     this.applyEmitted = meta.index;
     for (const pending of this.pendingPersists) pending.lastIndex = Math.min(pending.lastIndex, meta.index);
-    if (this.openPersist !== undefined) {
-      this.openPersist.entries = [];
-      this.openPersist.truncateFrom = undefined;
-    }
+    const persist = this.ensurePersist();
+    persist.entries = [];
+    persist.truncateFrom = meta.index + 1;
     this.effects.push({ type: 'restoreSnapshot', meta });
     respond(true, meta.index);
   }
@@ -737,11 +886,84 @@ export class Raft {
   }
 
   private broadcastHeartbeat(): void {
+    const round = this.readOnly.startRound();
     for (const [id, pr] of this.progress) {
       // The commit is capped at what the follower is known to hold: it may not have the rest.
-      const heartbeat: HeartbeatMessage = { type: 'heartbeat', from: this.id, to: id, term: this.term, commit: Math.min(pr.match, this.log.committed) };
+      const heartbeat: HeartbeatMessage = { type: 'heartbeat', from: this.id, to: id, term: this.term, commit: Math.min(pr.match, this.log.committed), round };
       this.send(id, heartbeat);
     }
+    // With no other voter, our own acknowledgement is the quorum.
+    this.acknowledgeRound(round, this.id);
+  }
+
+  private acknowledgeRound(round: number, from: NodeId): void {
+    const confirmed = this.readOnly.acknowledge(round, from, (acks) => hasQuorum(this.config, (id) => id === this.id || acks.has(id)));
+    if (confirmed === undefined) return;
+    this.effects.push({ type: 'leaderConfirmed', round });
+    for (const read of confirmed) this.releaseRead(read);
+    // Reads that arrived while this round was out go in the next round at once.
+    if (this.readOnly.hasQueued()) this.broadcastHeartbeat();
+  }
+
+  private addLeaderRead(read: PendingRead): void {
+    if (this.log.term(this.log.committed) !== this.term) {
+      // §6.4: until the leader commits an entry of its term it does not know the commit index.
+      this.readsAwaitingTermCommit.push(read);
+      return;
+    }
+    this.readOnly.queue(read);
+    if (!this.readOnly.readsInFlight()) this.broadcastHeartbeat();
+  }
+
+  private releaseRead(read: PendingRead): void {
+    if (read.from === this.id) {
+      this.effects.push({ type: 'readReady', context: read.context, index: read.index });
+    } else {
+      this.send(read.from, { type: 'readIndexResponse', from: this.id, to: read.from, term: this.term, context: read.context, index: read.index });
+    }
+  }
+
+  private failLeaderReads(): void {
+    const dropped = [...this.readsAwaitingTermCommit, ...this.readOnly.reset()];
+    this.readsAwaitingTermCommit = [];
+    for (const read of dropped) {
+      if (read.from === this.id) this.effects.push({ type: 'readFailed', context: read.context, reason: 'not-leader', leaderHint: null });
+      else this.send(read.from, { type: 'readIndexResponse', from: this.id, to: read.from, term: this.term, context: read.context, index: 0 });
+    }
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send(to, { type: 'timeoutNow', from: this.id, to, term: this.term });
+  }
+
+  private mostUpToDateVoter(): NodeId | undefined {
+    let best: { id: NodeId; match: number } | undefined;
+    for (const [id, pr] of this.progress) {
+      if (!isVoter(this.config, id)) continue;
+      if (best === undefined || pr.match > best.match) best = { id, match: pr.match };
+    }
+    return best?.id;
+  }
+
+  private configAt(index: number): MembershipConfig {
+    let config = this.baseConfig;
+    for (const item of this.configEntries) {
+      if (item.index > index) break;
+      config = item.config;
+    }
+    return config;
+  }
+
+  /** leaderRefusal: undefined when this node may change the cluster now, else the refusal. */
+  private leaderRefusal(): RequestResult | undefined {
+    if (this.role !== 'leader') return this.refuse('not-leader');
+    if (this.transferee !== null) return this.refuse('transfer-in-progress');
+    if (this.log.term(this.log.committed) !== this.term) return this.refuse('leader-not-ready');
+    return undefined;
+  }
+
+  private refuse(reason: RefusalReason): RequestResult {
+    return { ok: false, reason, leaderHint: this.leader };
   }
 
   private handleAppendResponse(message: AppendEntriesResponseMessage, pr: Progress): void {
@@ -763,6 +985,7 @@ export class Raft {
     } else if (pr.state === 'replicate') {
       pr.inflights.freeLE(message.matchIndex);
     }
+    if (updated && message.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
     if (updated && this.maybeCommit()) {
       this.broadcastAppend();
       return;
@@ -775,9 +998,11 @@ export class Raft {
     }
   }
 
-  private handleHeartbeatResponse(_message: HeartbeatResponseMessage, pr: Progress): void {
+  private handleHeartbeatResponse(message: HeartbeatResponseMessage, pr: Progress): void {
     pr.probeSent = false;
-    if (pr.match < this.log.lastIndex()) this.sendAppend(_message.from, pr, true);
+    if (pr.match < this.log.lastIndex()) this.sendAppend(message.from, pr, true);
+    // Learners answer heartbeats too, but only voters confirm leadership.
+    if (isVoter(this.config, message.from)) this.acknowledgeRound(message.round, message.from);
   }
 
   /**
@@ -790,7 +1015,32 @@ export class Raft {
     const anyTerm = this.cfg.injectedBugs.commitPreviousTermByCounting === true;
     if (index <= this.log.committed || (this.log.term(index) !== this.term && !anyTerm)) return false;
     this.commitTo(index);
+    this.afterLeaderCommit();
     return true;
+  }
+
+  /** afterLeaderCommit does what a newly committed prefix allows a leader to do. */
+  private afterLeaderCommit(): void {
+    if (this.readsAwaitingTermCommit.length > 0 && this.log.term(this.log.committed) === this.term) {
+      const reads = this.readsAwaitingTermCommit;
+      this.readsAwaitingTermCommit = [];
+      for (const read of reads) this.addLeaderRead({ ...read, index: this.log.committed });
+    }
+    const lastConfigIndex = this.configEntries.at(-1)?.index ?? 0;
+    if (lastConfigIndex > this.log.committed) return;
+    if (isJoint(this.config)) {
+      // §4.3: once C_old,new is committed the leader moves on to C_new by itself.
+      const leave: MembershipConfig = { ...this.config, outgoingVoters: [] };
+      this.appendAsLeader([{ type: 'config', data: encodeConfig(leave) }]);
+      return;
+    }
+    if (!isVoter(this.config, this.id)) {
+      // §4.2.2: a leader removed from the configuration steps down once C_new is committed. It
+      // hands over at once to a caught-up voter rather than leaving the cluster to time out.
+      const successor = this.mostUpToDateVoter();
+      if (successor !== undefined && this.progress.get(successor)!.match === this.log.lastIndex()) this.sendTimeoutNow(successor);
+      this.becomeFollower(this.term, null);
+    }
   }
 
   private dropProposal(reason: DropReason): ProposeResult {
@@ -827,7 +1077,7 @@ export class Raft {
       persist.truncateFrom = Math.min(persist.truncateFrom ?? first, first);
       const before = this.configEntries.length;
       this.configEntries = this.configEntries.filter((item) => item.index < first);
-      if (this.configEntries.length !== before) this.setConfig(this.configEntries.at(-1)?.config ?? this.snapshotMeta.config);
+      if (this.configEntries.length !== before) this.setConfig(this.configEntries.at(-1)?.config ?? this.baseConfig);
     }
     this.log.append(entries);
     for (const entry of entries) {

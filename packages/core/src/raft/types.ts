@@ -119,13 +119,14 @@ export interface AppendEntriesResponseMessage extends MessageBase {
 export interface HeartbeatMessage extends MessageBase {
   readonly type: 'heartbeat';
   readonly commit: number;
-  readonly round?: number;
+  /** The heartbeat round (ReadIndex, leases); answered in the response. */
+  readonly round: number;
 }
 
 /** HeartbeatResponse echoes the ReadIndex round of the heartbeat it answers. */
 export interface HeartbeatResponseMessage extends MessageBase {
   readonly type: 'heartbeatResponse';
-  readonly round?: number;
+  readonly round: number;
 }
 
 /**
@@ -245,6 +246,24 @@ export interface ReadReadyEffect {
   readonly index: number;
 }
 
+/** ReadFailedEffect: the read `context` cannot be served here (leadership lost, no leader). */
+export interface ReadFailedEffect {
+  readonly type: 'readFailed';
+  readonly context: string;
+  readonly reason: RefusalReason;
+  readonly leaderHint: NodeId | null;
+}
+
+/**
+ * LeaderConfirmedEffect: a quorum acknowledged the leader's heartbeat round `round` (every round
+ * before it too). The runtime knows when it sent that round; a lease measured from that send time
+ * is what lease reads rely on (thesis §6.4.1).
+ */
+export interface LeaderConfirmedEffect {
+  readonly type: 'leaderConfirmed';
+  readonly round: number;
+}
+
 /** RoleChangedEffect reports every role, term or known-leader change. */
 export interface RoleChangedEffect {
   readonly type: 'roleChanged';
@@ -259,6 +278,50 @@ export type DropReason =
   | 'uncommitted-limit'
   | 'transfer-in-progress'
   | 'empty-batch';
+
+/**
+ * Why a membership change or a leadership transfer was refused (RaftedValue's reasons). Each
+ * means the request certainly did not take effect.
+ */
+export type RefusalReason =
+  | 'not-leader'
+  /** The leader has not yet committed an entry of its term (the new leader's empty entry). */
+  | 'leader-not-ready'
+  /** Another configuration change is appended but not committed (or a joint config not left). */
+  | 'uncommitted-membership-change'
+  | 'transfer-in-progress'
+  /** The node named is not a member (or not a voter, where a voter is needed). */
+  | 'not-member'
+  | 'already-member'
+  /** After the change, the responsive voters would not form a quorum of the new configuration. */
+  | 'will-break-quorum'
+  /** The transfer target has not been heard from within an election timeout. */
+  | 'target-unresponsive'
+  /** The requested configuration is malformed (no voters, duplicate ids, ...). */
+  | 'invalid-change';
+
+/** MembershipChange is what `Raft.changeMembership` accepts. */
+export type MembershipChange =
+  /** Add a voter (or promote a learner). */
+  | { readonly type: 'addVoter'; readonly id: NodeId; readonly address?: string }
+  /** Add a learner: it receives the log but never votes or counts. */
+  | { readonly type: 'addLearner'; readonly id: NodeId; readonly address?: string }
+  /** Promote a learner to voter. */
+  | { readonly type: 'promote'; readonly id: NodeId }
+  /** Remove a voter or learner; removing the leader is allowed. */
+  | { readonly type: 'remove'; readonly id: NodeId }
+  /** Move to any configuration; through joint consensus when more than one voter changes. */
+  | {
+      readonly type: 'replace';
+      readonly voters: readonly NodeId[];
+      readonly learners?: readonly NodeId[];
+      readonly addresses?: Readonly<Record<NodeId, string>>;
+    };
+
+/** RequestResult answers `changeMembership`, `transferLeadership` and `readIndex`. */
+export type RequestResult =
+  | { readonly ok: true; readonly index?: number }
+  | { readonly ok: false; readonly reason: RefusalReason; readonly leaderHint: NodeId | null };
 
 /** ProposalDroppedEffect: a proposal was refused; `leaderHint` says where to go instead. */
 export interface ProposalDroppedEffect {
@@ -276,6 +339,8 @@ export type Effect =
   | RestoreSnapshotEffect
   | CompactEffect
   | ReadReadyEffect
+  | ReadFailedEffect
+  | LeaderConfirmedEffect
   | RoleChangedEffect
   | ProposalDroppedEffect;
 
@@ -310,8 +375,15 @@ export interface RaftStatus {
   readonly applied: number;
   readonly lastIndex: number;
   readonly persistedIndex: number;
+  /** Index of the latest snapshot (0 when none). */
   readonly snapshotIndex: number;
+  /** First index still in the in-memory log; entries before it need a snapshot. */
+  readonly firstIndex: number;
+  /** The node a leadership transfer is handing over to, or null. */
+  readonly transferee: NodeId | null;
   readonly config: MembershipConfig;
+  /** Index of the entry that set `config` (the snapshot's index when it came from a snapshot). */
+  readonly configIndex: number;
   /** Per-peer progress; filled on the leader only. */
   readonly progress: readonly PeerStatus[];
 }

@@ -5,10 +5,10 @@
  * (and its `TimeoutError`) mean it was appended and MAY still commit (DESIGN.md "Proposals"), so a
  * blind retry may apply it twice.
  */
-import type { DropReason, NodeId } from '../raft/types.js';
+import type { DropReason, NodeId, RefusalReason } from '../raft/types.js';
 
 /** RaftErrorCode is the stable, machine-readable kind of a RaftError. */
-export type RaftErrorCode = 'NOT_LEADER' | 'OUTCOME_UNKNOWN' | 'TIMEOUT' | 'PROPOSAL_DROPPED' | 'STOPPED';
+export type RaftErrorCode = 'NOT_LEADER' | 'OUTCOME_UNKNOWN' | 'TIMEOUT' | 'PROPOSAL_DROPPED' | 'STOPPED' | 'REFUSED';
 
 /** RaftError is the base of every error the runtime answers a proposal with. */
 export class RaftError extends Error {
@@ -76,5 +76,30 @@ export class NodeStoppedError extends RaftError {
   declare readonly code: 'STOPPED';
   constructor(message = 'the node is not running') {
     super('STOPPED', message);
+  }
+}
+
+/** ReadTimeoutError: a read was not answered in time. A read changes nothing, so retrying is safe. */
+export class ReadTimeoutError extends RaftError {
+  override readonly name: string = 'ReadTimeoutError';
+  declare readonly code: 'TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super('TIMEOUT', `the read was not answered within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * RequestRefusedError: a membership change or leadership transfer was refused; it certainly did
+ * not take effect. `reason` says why (RaftedValue's reasons: not-leader,
+ * uncommitted-membership-change, will-break-quorum, target-unresponsive, ...).
+ */
+export class RequestRefusedError extends RaftError {
+  override readonly name: string = 'RequestRefusedError';
+  declare readonly code: 'REFUSED';
+  constructor(
+    readonly reason: RefusalReason,
+    readonly leaderHint: NodeId | null,
+  ) {
+    super('REFUSED', `refused: ${reason}${leaderHint !== null ? ` (leader: ${leaderHint})` : ''}`);
   }
 }

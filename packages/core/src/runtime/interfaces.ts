@@ -27,7 +27,11 @@ export interface StateMachine<Command, Query, Result> {
   apply(command: Command, meta: ApplyMeta): Result;
   /** query answers a read-only question from the current state. */
   query(query: Query): Result;
-  /** snapshot captures the state at the applied index at call time. */
+  /**
+   * snapshot captures the state at the applied index AT CALL TIME: the runtime keeps applying
+   * while the stream is read, so capture synchronously (or copy-on-write) before returning. An
+   * `async *snapshot()` generator body runs only when first read, too late.
+   */
   snapshot(): AsyncIterable<Uint8Array>;
   /** restore replaces the whole state with a snapshot's. */
   restore(chunks: AsyncIterable<Uint8Array>): Promise<void>;

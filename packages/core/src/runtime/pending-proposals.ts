@@ -29,7 +29,8 @@ export class PendingProposals<Result> {
 
   constructor(
     private readonly clock: Clock,
-    private readonly timeoutMs: number,
+    /** How long a proposal waits before TimeoutError. */
+    readonly timeoutMs: number,
   ) {}
 
   /** size is how many callers are waiting. */

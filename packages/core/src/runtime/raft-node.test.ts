@@ -9,6 +9,7 @@ import { createRaftNode, type RoleChangedEvent } from './raft-node.js';
 import { CounterMachine, settle, TestCluster } from './test-support/cluster.js';
 
 const ABC = ['a', 'b', 'c'] as const;
+const othersThan = (leader: NodeId): NodeId[] => ABC.filter((id) => id !== leader);
 let cluster: TestCluster | undefined;
 
 afterEach(async () => {
@@ -46,6 +47,16 @@ describe('RaftNode', () => {
       expect(cluster.member(id).machine.total).toBe(7);
     }
     expect(cluster.node(leader).status()).toMatchObject({ commit: 4, appliedIndex: 4, lastIndex: 4 });
+    // inspect() reads the core's in-memory log and status directly.
+    const inspector = cluster.node(othersThan(leader)[0]!).inspect();
+    expect(inspector.status()).toMatchObject({ role: 'follower', term: 2, leader, commit: 4, lastIndex: 4 });
+    expect(inspector.entry(3)).toEqual({ index: 3, term: 2, type: 'normal', data: new TextEncoder().encode('{"add":5}') });
+    expect(inspector.entry(5)).toBeUndefined();
+  });
+
+  it('inspect() throws NodeStoppedError before start()', () => {
+    const node = createRaftNode({ config: { id: 'a' }, storage: createMemoryStorage(), transport: createMemoryNetwork().transport('a'), stateMachine: new CounterMachine() });
+    expect(() => node.inspect()).toThrow(NodeStoppedError);
   });
 
   it('rejects a proposal on a follower with NotLeaderError naming the leader, and appends nothing', async () => {
@@ -270,7 +281,7 @@ describe('RaftNode effect loop', () => {
         case 'requestVote':
           return { ...base, type: 'requestVoteResponse', preVote: message.preVote, granted: true };
         case 'heartbeat':
-          return { ...base, type: 'heartbeatResponse' };
+          return { ...base, type: 'heartbeatResponse', round: message.round };
         case 'appendEntries':
           if (!ackAppends) return undefined;
           return { ...base, type: 'appendEntriesResponse', success: true, matchIndex: message.prevLogIndex + message.entries.length, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0 };

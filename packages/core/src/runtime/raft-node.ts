@@ -23,7 +23,10 @@ import type {
   ApplyEffect,
   Effect,
   Entry,
+  InstallSnapshotMessage,
+  MembershipChange,
   MembershipConfig,
+  Message,
   NodeId,
   PersistEffect,
   RaftStatus,
@@ -35,7 +38,11 @@ import type {
 import type { Storage } from '../storage/storage.js';
 import { createRealClock } from './clock.js';
 import { createJsonCodec } from './codec.js';
-import { NodeStoppedError, NotLeaderError, ProposalDroppedError } from './errors.js';
+import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, ProposalDroppedError, RequestRefusedError, TimeoutError } from './errors.js';
+import { LeaderLease } from './leader-lease.js';
+import { ReadWaiters } from './read-waiters.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
+import { SnapshotSender, type SnapshotSenderOptions } from './snapshot-sender.js';
 import { Listeners } from './events.js';
 import type { Clock, Codec, StateMachine, Transport } from './interfaces.js';
 import { PendingProposals, type ApplyOutcome, type Waiter } from './pending-proposals.js';
@@ -60,12 +67,43 @@ export interface RaftNodeOptions<Command, Query, Result> {
   readonly bootstrap?: MembershipConfig;
   /** A proposal not answered within this many ms rejects with TimeoutError. Default 5000. */
   readonly proposalTimeoutMs?: number;
+  /** A read not answered within this many ms rejects with ReadTimeoutError. Default proposalTimeoutMs. */
+  readonly readTimeoutMs?: number;
+  /**
+   * Snapshot policy: snapshot the state machine once `entries` entries were applied since the
+   * last snapshot (default 10,000), keep `trailing` entries behind it for slow followers
+   * (default min(entries, 1,000)); `transfer` tunes InstallSnapshot streaming.
+   */
+  readonly snapshot?: { readonly entries?: number; readonly trailing?: number; readonly transfer?: SnapshotSenderOptions };
+  /**
+   * Lease reads (opt-in; needs checkQuorum; set on every node): while the leader's lease holds,
+   * `read` is served locally without a heartbeat round. The lease lasts (electionTicks - 1) ×
+   * tickMs from the send time of a heartbeat round a quorum acknowledged, minus `driftMs`
+   * (default: a quarter of it) for clocks that run at different rates.
+   */
+  readonly leaseReads?: boolean | { readonly driftMs?: number };
 }
 
 /** RaftNodeStatus is the core's status plus what the state machine has applied. */
 export interface RaftNodeStatus extends RaftStatus {
   /** Last index the state machine has applied (or restored from a snapshot). */
   readonly appliedIndex: number;
+  /** Milliseconds the leader's read lease still holds (0 without lease reads or off the leader). */
+  readonly leaseRemainingMs: number;
+  /** Peers a snapshot is being streamed to right now. */
+  readonly sendingSnapshotTo: readonly NodeId[];
+}
+
+/**
+ * RaftNodeInspector is a read-only view of a node's protocol core, for simulators and tests that
+ * check Raft's invariants from outside (Log Matching, Leader Append-Only, ...). It reads the
+ * in-memory state as it is now, which may be ahead of what storage holds.
+ */
+export interface RaftNodeInspector {
+  /** status is the core's status now (as `RaftNode.status()`, without `appliedIndex`). */
+  status(): RaftStatus;
+  /** entry is the in-memory log entry at `index`; undefined when compacted away or past the end. */
+  entry(index: number): Entry | undefined;
 }
 
 /** RoleChangedEvent reports every role, term or known-leader change. */
@@ -97,12 +135,36 @@ export interface RaftNode<Command, Query, Result> {
    */
   propose(command: Command): Promise<Result>;
   /**
-   * query asks the local state machine. It is a LOCAL read: it may miss writes acknowledged
-   * elsewhere (ReadIndex arrives in a later issue).
+   * query asks the local state machine. It is a LOCAL (stale) read: it may miss writes
+   * acknowledged elsewhere. Use `read` for a linearizable one.
    */
   query(query: Query): Result;
+  /**
+   * read answers `query` linearizably: it reflects every write acknowledged before it was called
+   * (ReadIndex, thesis §6.4; or the leader's lease when lease reads are on). Works on followers
+   * too (the read index comes from the leader). Rejects NotLeaderError when no leader is known,
+   * ReadTimeoutError when no answer came in time: a read changes nothing, so retrying is safe.
+   */
+  read(query: Query): Promise<Result>;
+  /**
+   * changeMembership changes the configuration and resolves once it is committed and applied
+   * here (for a joint change: once the cluster has left the joint configuration). Rejects
+   * RequestRefusedError (certainly not applied) or OutcomeUnknownError (leadership lost meanwhile).
+   */
+  changeMembership(change: MembershipChange): Promise<{ index: number }>;
+  /**
+   * transferLeadership hands leadership to `to` (or the most up-to-date voter) and resolves with
+   * the new leader and term. Rejects RequestRefusedError, or TimeoutError after two election timeouts.
+   */
+  transferLeadership(to?: NodeId): Promise<{ leader: NodeId; term: number }>;
   /** status describes this node; throws NodeStoppedError before start(). */
   status(): RaftNodeStatus;
+  /**
+   * inspect returns a read-only view of the protocol core for simulators and tests. The entries
+   * it hands out are the core's own objects: never mutate them. Throws NodeStoppedError before
+   * start(); after stop() it shows the state the node stopped in.
+   */
+  inspect(): RaftNodeInspector;
   /** on adds a listener; the returned function removes it. */
   on<Name extends keyof RaftNodeEvents>(event: Name, listener: (payload: RaftNodeEvents[Name]) => void): () => void;
   /** stop stops ticking, rejects waiting proposals, and closes the transport and storage. */
@@ -135,6 +197,17 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   private readonly stateMachine: StateMachine<Command, Query, Result>;
   private readonly listeners = new Listeners<RaftNodeEvents>();
   private readonly proposals: PendingProposals<Result>;
+  private readonly reads: ReadWaiters;
+  private readonly lease: LeaderLease | undefined;
+  private readonly snapshotSender: SnapshotSender;
+  private readonly snapshotReceiver = new SnapshotReceiver();
+  private readonly snapshotEntries: number;
+  private readonly snapshotTrailing: number;
+  /** Index of the last snapshot stored (or being stored). */
+  private snapshotIndex = 0;
+  private snapshotting = false;
+  /** Callbacks waiting for the applied index to move (membership changes). */
+  private appliedWatchers: (() => void)[] = [];
 
   private state: NodeState = 'new';
   private raft: Raft | undefined;
@@ -146,6 +219,8 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   private failure: unknown;
 
   private batch: BatchedProposal<Result>[] = [];
+  /** Contexts of the reads made in this event-loop turn, sharing one read index request. */
+  private readBatch: string[] = [];
 
   /** Persists not yet handed to storage, in seq order. */
   private readonly persistQueue: PersistEffect[] = [];
@@ -170,8 +245,10 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     if (!Number.isFinite(proposalTimeoutMs) || proposalTimeoutMs <= 0) {
       throw new ConfigError('INVALID_LIMIT', `proposalTimeoutMs must be a positive number of ms, got ${String(proposalTimeoutMs)}`);
     }
-    // Validate the core's part now, so a bad config fails at construction, not at start().
-    resolveRaftConfig(options.config);
+    // Validate the core's part now, so a bad config fails at construction, not at start(); with
+    // the lease setting start() will hand the core (LEASE_WITHOUT_CHECK_QUORUM).
+    const leaseReads = (options.leaseReads !== undefined && options.leaseReads !== false) || options.config.leaseReads === true;
+    resolveRaftConfig(leaseReads ? { ...options.config, leaseReads } : options.config);
     this.options = options;
     this.id = options.config.id;
     this.tickMs = tickMs;
@@ -181,6 +258,28 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     this.transport = options.transport;
     this.stateMachine = options.stateMachine;
     this.proposals = new PendingProposals<Result>(this.clock, proposalTimeoutMs);
+    this.reads = new ReadWaiters(this.clock, options.readTimeoutMs ?? proposalTimeoutMs, `${options.config.id}:read`);
+    const electionTicks = options.config.electionTicks ?? 10;
+    if (leaseReads) {
+      const full = (electionTicks - 1) * tickMs;
+      const driftMs = typeof options.leaseReads === 'object' && options.leaseReads.driftMs !== undefined ? options.leaseReads.driftMs : full / 4;
+      if (!(driftMs >= 0) || driftMs >= full) {
+        throw new ConfigError('INVALID_LIMIT', `leaseReads.driftMs must be in [0, ${full}) ms ((electionTicks - 1) × tickMs), got ${String(driftMs)}`);
+      }
+      this.lease = new LeaderLease(this.clock, full - driftMs);
+    }
+    this.snapshotEntries = options.snapshot?.entries ?? 10_000;
+    this.snapshotTrailing = options.snapshot?.trailing ?? Math.min(this.snapshotEntries, 1000);
+    if (!Number.isSafeInteger(this.snapshotEntries) || this.snapshotEntries < 1 || !Number.isSafeInteger(this.snapshotTrailing) || this.snapshotTrailing < 0) {
+      throw new ConfigError('INVALID_LIMIT', `snapshot.entries must be ≥ 1 and snapshot.trailing ≥ 0, got ${this.snapshotEntries} and ${this.snapshotTrailing}`);
+    }
+    this.snapshotSender = new SnapshotSender(
+      this.id,
+      this.clock,
+      (to, message) => this.transport.send(to, message),
+      (to, ok) => this.input(() => this.raft!.snapshotSent(to, ok)),
+      options.snapshot?.transfer,
+    );
   }
 
   // ------------------------------------------------------------------------------------------
@@ -193,17 +292,18 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     try {
       const loaded = await this.storage.load();
       this.raft = createRaft({
-        config: this.options.config,
+        config: { ...this.options.config, leaseReads: this.lease !== undefined },
         initial: loaded,
         ...(this.options.bootstrap !== undefined ? { bootstrap: this.options.bootstrap } : {}),
       });
       this.appliedIndex = loaded.snapshot?.index ?? 0;
+      this.snapshotIndex = this.appliedIndex;
       // The first drain restores the snapshot (if any) and replays (snapshot, commit] (DESIGN.md
       // "Restart"); wait for that before taking part in the cluster.
       this.drain();
       while (this.restoring !== undefined) await this.restoring;
       this.assertStarting();
-      await this.transport.start((_from, message) => this.input(() => this.raft!.receive(message)));
+      await this.transport.start((_from, message) => this.input(() => this.receive(message)));
       this.assertStarting();
       this.state = 'running';
       this.scheduleTick();
@@ -243,9 +343,236 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     return this.stateMachine.query(query);
   }
 
+  read(query: Query): Promise<Result> {
+    if (this.state !== 'running' || this.raft === undefined) return Promise.reject(new NodeStoppedError());
+    const raft = this.raft;
+    return new Promise<Result>((resolve, reject) => {
+      const answer = () => {
+        try {
+          resolve(this.stateMachine.query(query));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const context = this.reads.add(answer, reject);
+      // A lease read skips the heartbeat round: nobody else can lead while the lease holds.
+      const localIndex = this.lease?.valid() === true ? raft.localReadIndex() : undefined;
+      if (localIndex !== undefined) {
+        this.reads.ready(context, localIndex, this.appliedIndex);
+        return;
+      }
+      // Every read of this event-loop turn rides on one read index request: one heartbeat round
+      // on the leader, one message to it from a follower (as etcd's server batches its reads).
+      this.readBatch.push(context);
+      if (this.readBatch.length === 1) queueMicrotask(() => this.flushReads());
+    });
+  }
+
+  /** flushReads asks the core for one read index for every read made in this turn. */
+  private flushReads(): void {
+    const contexts = this.readBatch;
+    this.readBatch = [];
+    const request = contexts[0];
+    // A stopping node has already rejected them.
+    if (request === undefined || this.state !== 'running' || this.raft === undefined) return;
+    const raft = this.raft;
+    this.reads.share(request, contexts);
+    this.input(() => {
+      const result = raft.readIndex(request);
+      if (!result.ok) this.reads.fail(request, new NotLeaderError(result.leaderHint));
+    });
+  }
+
+  async changeMembership(change: MembershipChange): Promise<{ index: number }> {
+    const deadline = this.clock.now() + this.proposals.timeoutMs;
+    for (;;) {
+      if (this.state !== 'running' || this.raft === undefined) throw new NodeStoppedError();
+      const raft = this.raft;
+      const result = raft.changeMembership(change);
+      this.input(() => {});
+      if (result.ok) {
+        const index = result.index!;
+        const term = raft.status().term;
+        // Done once the entry (and, for a joint change, the leave entry after it) is applied.
+        await this.waitApplied(deadline, () => {
+          const status = raft.status();
+          if (status.term !== term && this.appliedIndex < index) throw new OutcomeUnknownError(index, term, 'leadership was lost while the membership change was pending');
+          return this.appliedIndex >= index && status.config.outgoingVoters.length === 0 && this.appliedIndex >= status.configIndex;
+        }, () => new TimeoutError(index, term, this.proposals.timeoutMs));
+        return { index };
+      }
+      // A new leader must first commit its empty entry; that takes one round trip.
+      if (result.reason !== 'leader-not-ready') throw new RequestRefusedError(result.reason, result.leaderHint);
+      await this.waitApplied(deadline, () => true, () => new RequestRefusedError('leader-not-ready', result.leaderHint));
+    }
+  }
+
+  transferLeadership(to?: NodeId): Promise<{ leader: NodeId; term: number }> {
+    if (this.state !== 'running' || this.raft === undefined) return Promise.reject(new NodeStoppedError());
+    const raft = this.raft;
+    const result = raft.transferLeadership(to);
+    if (!result.ok) return Promise.reject(new RequestRefusedError(result.reason, result.leaderHint));
+    // Lease reads end when a transfer starts (DESIGN.md): the target will campaign past the lease.
+    this.lease?.revoke();
+    const startTerm = raft.status().term;
+    this.input(() => {});
+    const electionTicks = this.options.config.electionTicks ?? 10;
+    return new Promise((resolve, reject) => {
+      const done = (outcome: { leader: NodeId; term: number } | Error) => {
+        off();
+        cancel();
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const off = this.on('roleChanged', (event) => {
+        if (event.leader !== null && event.leader !== this.id && event.term > startTerm) done({ leader: event.leader, term: event.term });
+      });
+      const status = raft.status();
+      if (status.role === 'leader' && status.leader === this.id && (to === undefined || to === this.id) && status.transferee === null && status.progress.length === 0) {
+        // A single-node cluster (or a transfer to ourselves): we stay leader.
+        queueMicrotask(() => done({ leader: this.id, term: startTerm }));
+      }
+      const cancel = this.clock.setTimeout(
+        () => done(new RequestRefusedError('target-unresponsive', raft.status().leader)),
+        2 * electionTicks * this.tickMs,
+      );
+    });
+  }
+
   status(): RaftNodeStatus {
     if (this.raft === undefined) throw new NodeStoppedError('the node has not been started');
-    return { ...this.raft.status(), appliedIndex: this.appliedIndex };
+    const status = this.raft.status();
+    return {
+      ...status,
+      appliedIndex: this.appliedIndex,
+      leaseRemainingMs: status.role === 'leader' && this.lease !== undefined ? this.lease.remainingMs() : 0,
+      sendingSnapshotTo: status.progress.filter((peer) => this.snapshotSender.sending(peer.id)).map((peer) => peer.id),
+    };
+  }
+
+  /** waitApplied resolves once `done()` holds, checked after every apply and tick, or rejects at the deadline. */
+  private waitApplied(deadline: number, done: () => boolean, timeout: () => Error): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let cancel = () => {};
+      const check = () => {
+        let finished: boolean;
+        try {
+          finished = done();
+        } catch (error) {
+          cancel();
+          reject(error);
+          return;
+        }
+        if (finished) {
+          cancel();
+          resolve();
+        } else if (!this.active) {
+          cancel();
+          reject(new NodeStoppedError());
+        } else if (this.clock.now() >= deadline) {
+          cancel();
+          reject(timeout());
+        } else {
+          this.appliedWatchers.push(check);
+        }
+      };
+      cancel = this.clock.setTimeout(() => {
+        this.appliedWatchers = this.appliedWatchers.filter((watcher) => watcher !== check);
+        reject(timeout());
+      }, Math.max(0, deadline - this.clock.now()));
+      this.appliedWatchers.push(check);
+    });
+  }
+
+  private notifyAppliedWatchers(): void {
+    if (this.appliedWatchers.length === 0) return;
+    const watchers = this.appliedWatchers;
+    this.appliedWatchers = [];
+    for (const watcher of watchers) watcher();
+  }
+
+  /**
+   * receive routes one message from a peer. Snapshot chunks are assembled here (the core only
+   * sees the final message, once the snapshot is stored); everything else goes to the core.
+   */
+  private receive(message: Message): void {
+    const raft = this.raft!;
+    if (message.type === 'installSnapshotResponse') this.snapshotSender.acknowledge(message);
+    if (message.type !== 'installSnapshot') {
+      raft.receive(message);
+      return;
+    }
+    // The core sees every chunk as a non-final message: it updates the term and resets the
+    // election timer (a long transfer is not a silent leader), but stores nothing.
+    raft.receive({ ...message, done: false });
+    const status = raft.status();
+    if (status.term !== message.term || status.leader !== message.from) return;
+    if (!message.done) {
+      this.transport.send(message.from, this.snapshotReceiver.chunk(message, status.term));
+      return;
+    }
+    const chunks = this.snapshotReceiver.complete(message);
+    if (chunks === undefined) {
+      this.transport.send(message.from, this.snapshotReceiver.refusal(message, status.term));
+      return;
+    }
+    this.installSnapshot(message, chunks);
+  }
+
+  /** installSnapshot stores a received snapshot, then lets the core restore from it. */
+  private installSnapshot(message: InstallSnapshotMessage, chunks: readonly Uint8Array[]): void {
+    const stream = (async function* () {
+      yield* chunks;
+    })();
+    this.snapshotIndex = Math.max(this.snapshotIndex, message.meta.index);
+    this.storage.saveSnapshot(message.meta, stream).then(
+      () => this.input(() => this.raft!.receive(message)),
+      (error: unknown) => this.fail(new Error(`storing the snapshot at ${message.meta.index} failed`, { cause: error })),
+    );
+  }
+
+  /** maybeSnapshot stores a snapshot once enough entries were applied since the last one. */
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.appliedIndex - this.snapshotIndex < this.snapshotEntries || !this.active) return;
+    const raft = this.raft!;
+    const meta = raft.snapshotMetaAt(this.appliedIndex);
+    // StateMachine.snapshot captures the state at the applied index when CALLED, so no apply
+    // may run between snapshotMetaAt and this call (both are synchronous here).
+    const chunks = this.stateMachine.snapshot();
+    this.snapshotting = true;
+    this.snapshotIndex = meta.index;
+    this.storage.saveSnapshot(meta, chunks).then(
+      () => {
+        this.snapshotting = false;
+        this.input(() => raft.snapshotTaken(meta, this.snapshotTrailing));
+      },
+      (error: unknown) => {
+        this.snapshotting = false;
+        this.fail(new Error(`storing the snapshot at ${meta.index} failed`, { cause: error }));
+      },
+    );
+  }
+
+  /** sendSnapshot streams the stored snapshot to a follower behind the compacted log. */
+  private sendSnapshot(to: NodeId): void {
+    const term = this.raft!.status().term;
+    this.storage.readSnapshot().then(
+      (stored) => {
+        if (!this.active) return;
+        if (stored === undefined) {
+          this.input(() => this.raft!.snapshotSent(to, false));
+          return;
+        }
+        this.snapshotSender.start(to, stored.meta, term, stored.chunks);
+      },
+      (error: unknown) => this.fail(new Error('reading the snapshot to send failed', { cause: error })),
+    );
+  }
+
+  inspect(): RaftNodeInspector {
+    const raft = this.raft;
+    if (raft === undefined) throw new NodeStoppedError('the node has not been started');
+    return { status: () => raft.status(), entry: (index) => raft.entry(index) };
   }
 
   on<Name extends keyof RaftNodeEvents>(event: Name, listener: (payload: RaftNodeEvents[Name]) => void): () => void {
@@ -303,6 +630,9 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
         this.writeNextPersist();
         return;
       case 'send':
+        // A round sent while lease reads are barred (a transfer runs, this term's entry is not
+        // committed yet) starts no lease: a transfer target may win while the round is answered.
+        if (effect.message.type === 'heartbeat' && this.lease !== undefined && this.raft!.localReadIndex() !== undefined) this.lease.heartbeatSent(effect.message.round);
         if (effect.afterPersist === undefined || effect.afterPersist <= this.durableSeq) this.transport.send(effect.to, effect.message);
         else this.heldSends.push(effect);
         return;
@@ -313,17 +643,27 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
         return;
       case 'roleChanged':
         this.proposals.leadershipChanged(effect.role, effect.term);
+        this.lease?.revoke();
+        if (effect.role !== 'leader') this.snapshotSender.cancelAll();
         this.listeners.emit('roleChanged', { role: effect.role, term: effect.term, leader: effect.leader });
         return;
       case 'proposalDropped':
         // Answered from proposeBatch's results in flushProposals, which carry the same reason.
         return;
       case 'sendSnapshot':
+        this.sendSnapshot(effect.to);
+        return;
       case 'compact':
+        this.storage.compact(effect.upTo).catch((error: unknown) => this.fail(new Error(`compacting to ${effect.upTo} failed`, { cause: error })));
+        return;
       case 'readReady':
-        // Snapshot streaming, log compaction and ReadIndex come in a later issue. Ignoring them is
-        // safe: without compaction the core never needs a snapshot sent (a follower behind it is
-        // only not caught up), nothing is deleted, and no read waits on readReady yet.
+        this.reads.ready(effect.context, effect.index, this.appliedIndex);
+        return;
+      case 'readFailed':
+        this.reads.fail(effect.context, new NotLeaderError(effect.leaderHint));
+        return;
+      case 'leaderConfirmed':
+        this.lease?.confirmed(effect.round);
         return;
     }
   }
@@ -333,6 +673,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       this.cancelTick = undefined;
       if (this.state !== 'running') return;
       this.input(() => this.raft!.tick());
+      this.notifyAppliedWatchers();
       if (this.state === 'running') this.scheduleTick();
     }, this.tickMs);
   }
@@ -439,6 +780,9 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       this.proposals.applied(entry, outcome);
     }
     this.raft!.applied(last.index);
+    this.reads.applied(this.appliedIndex);
+    this.notifyAppliedWatchers();
+    this.maybeSnapshot();
   }
 
   /** restoreSnapshot replaces the state machine with the stored snapshot `meta` describes. */
@@ -455,6 +799,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
         this.restoring = undefined;
         this.appliedIndex = meta.index;
         this.proposals.coveredBy(meta.index);
+        this.reads.applied(this.appliedIndex);
         this.input(() => this.runStateMachineWork());
       },
       (error: unknown) => {
@@ -497,6 +842,9 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     for (const proposal of this.batch) proposal.reject(new NodeStoppedError());
     this.batch = [];
     this.proposals.abandonAll('the node stopped');
+    this.reads.failAll(() => new NodeStoppedError());
+    this.snapshotSender.cancelAll();
+    this.notifyAppliedWatchers();
     // Nothing that depends on these persists has left the node, so dropping them is like a crash.
     this.persistQueue.length = 0;
     this.heldSends = [];

@@ -28,7 +28,12 @@ export interface AppendOptions {
 export interface Storage {
   load(): Promise<LoadedState>;
   append(entries: readonly Entry[], options: AppendOptions): Promise<void>;
-  /** saveSnapshot stores a snapshot and drops log entries it covers that do not match it. */
+  /**
+   * saveSnapshot stores a snapshot (replacing the previous one) and deletes every entry at or
+   * before `meta.index`. Entries after it are kept only if the entry at `meta.index` matched
+   * `meta.term` (the log continues the snapshot); otherwise the whole log is deleted. The core
+   * keeps its trailing entries in memory; after a restart the log starts after the snapshot.
+   */
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void>;
   readSnapshot(): Promise<{ meta: SnapshotMeta; chunks: AsyncIterable<Uint8Array> } | undefined>;
   /** compact deletes entries up to and including `upTo` (they are in a snapshot). */

@@ -3,7 +3,7 @@ import type { HeartbeatMessage, Message, NodeId } from '../raft/types.js';
 import { createVirtualClock } from '../runtime/clock.js';
 import { createMemoryNetwork } from './memory-transport.js';
 
-const heartbeat = (from: NodeId, to: NodeId, commit = 0): HeartbeatMessage => ({ type: 'heartbeat', from, to, term: 1, commit });
+const heartbeat = (from: NodeId, to: NodeId, commit = 0): HeartbeatMessage => ({ type: 'heartbeat', from, to, term: 1, commit, round: 1 });
 
 async function flush(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));

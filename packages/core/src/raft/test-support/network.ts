@@ -8,12 +8,25 @@
 import { createRaft, type Raft, type RaftOptions } from '../raft.js';
 import { createSeededRng } from '../rng.js';
 import type { RaftConfig } from '../config.js';
-import type { Effect, Entry, Message, MessageType, NodeId, PersistEffect, SendEffect } from '../types.js';
+import type {
+  Effect,
+  Entry,
+  InstallSnapshotMessage,
+  Message,
+  MessageType,
+  NodeId,
+  PersistEffect,
+  SendEffect,
+  SendSnapshotEffect,
+  SnapshotMeta,
+} from '../types.js';
 
 /** Disk is what a node has made durable: what a restart would load. */
 export interface Disk {
   hardState: { term: number; vote: NodeId | null; commit: number };
   entries: Entry[];
+  /** The latest snapshot stored (by `snapshot()` or an installed snapshot), if any. */
+  snapshot?: SnapshotMeta;
 }
 
 export interface TestNode {
@@ -38,6 +51,15 @@ export interface NetworkOptions {
   config?: Partial<Omit<RaftConfig, 'id'>>;
   /** Seed for election-timeout randomness; each node gets seed + its position. */
   seed?: number;
+  /**
+   * Carry out snapshots (opt-in; off, `sendSnapshot` and `compact` are only recorded). A
+   * `sendSnapshot` effect queues an `installSnapshot` message (done: true, empty data) to the
+   * target. Delivering it first stores the snapshot on the target's disk, as the runtime does
+   * before handing it to the core, then reports `snapshotSent(to, true)` to the leader; a
+   * dropped one (cut link, `drop('installSnapshot')`, unknown target) reports false. `compact`
+   * effects delete the covered entries from the node's disk.
+   */
+  snapshots?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -56,6 +78,8 @@ export class Network {
   /** Every message delivered, for assertions. */
   readonly delivered: Message[] = [];
   private readonly options: NetworkOptions;
+  /** installSnapshot messages this network made from sendSnapshot effects, to report back. */
+  private readonly snapshotMessages = new WeakSet<Message>();
   /**
    * onRelease, when set, is called for each send at the moment the runtime would hand it to the
    * transport (after its `afterPersist` seq is durable), before it is queued: tests check what a
@@ -102,7 +126,11 @@ export class Network {
     const position = [...this.nodes.keys()].indexOf(id);
     return this.add(id, {
       config: { ...this.configFor(id, position), ...config },
-      initial: { hardState: { ...old.disk.hardState }, entries: [...old.disk.entries] },
+      initial: {
+        hardState: { ...old.disk.hardState },
+        entries: [...old.disk.entries],
+        ...(old.disk.snapshot !== undefined ? { snapshot: old.disk.snapshot } : {}),
+      },
     });
   }
 
@@ -133,6 +161,12 @@ export class Network {
         case 'apply':
           node.applied.push(...effect.entries);
           node.raft.applied(effect.entries.at(-1)!.index);
+          break;
+        case 'sendSnapshot':
+          if (this.options.snapshots === true) this.queueSnapshot(id, effect);
+          break;
+        case 'compact':
+          if (this.options.snapshots === true) node.disk.entries = node.disk.entries.filter((entry) => entry.index > effect.upTo);
           break;
         default:
           break;
@@ -188,12 +222,23 @@ export class Network {
         this.queue.push(message);
         continue;
       }
-      if (this.isDropped(message)) continue;
+      if (this.isDropped(message)) {
+        this.reportSnapshot(message, false);
+        continue;
+      }
       const target = this.nodes.get(message.to);
-      if (target === undefined) continue;
+      if (target === undefined) {
+        this.reportSnapshot(message, false);
+        continue;
+      }
       this.delivered.push(message);
+      // The runtime stores a received snapshot before the core sees it; a stale one is refused.
+      if (message.type === 'installSnapshot' && this.snapshotMessages.has(message) && message.term >= target.raft.status().term) {
+        storeSnapshot(target.disk, message.meta);
+      }
       target.raft.receive(message);
       this.process(message.to);
+      this.reportSnapshot(message, true);
       count++;
     }
     return count;
@@ -221,6 +266,44 @@ export class Network {
     this.raft(id).propose(bytes(text));
     this.process(id);
     this.stabilize();
+  }
+
+  /**
+   * snapshot takes a snapshot of `id`'s state machine at `index` (default: its applied index),
+   * stores it on its disk and reports it with `trailing` entries kept in the log. Returns the meta.
+   */
+  snapshot(id: NodeId, index?: number, trailing = 0): SnapshotMeta {
+    const node = this.node(id);
+    const meta = node.raft.snapshotMetaAt(index ?? node.raft.status().applied);
+    storeSnapshot(node.disk, meta);
+    node.raft.snapshotTaken(meta, trailing);
+    this.process(id);
+    return meta;
+  }
+
+  private queueSnapshot(from: NodeId, effect: SendSnapshotEffect): void {
+    const message: InstallSnapshotMessage = {
+      type: 'installSnapshot',
+      from,
+      to: effect.to,
+      term: this.raft(from).status().term,
+      meta: effect.meta,
+      offset: 0,
+      data: new Uint8Array(0),
+      done: true,
+    };
+    this.snapshotMessages.add(message);
+    this.queue.push(message);
+  }
+
+  /** reportSnapshot tells the sender how streaming a snapshot this network made ended. */
+  private reportSnapshot(message: Message, ok: boolean): void {
+    if (!this.snapshotMessages.has(message)) return;
+    this.snapshotMessages.delete(message);
+    const sender = this.nodes.get(message.from);
+    if (sender === undefined) return;
+    sender.raft.snapshotSent(message.to, ok);
+    this.process(message.from);
   }
 
   /** cut blocks both directions between a and b. */
@@ -274,6 +357,17 @@ export function writeToDisk(disk: Disk, persist: PersistEffect): void {
     disk.entries.push(entry);
   }
   disk.hardState = { ...persist.hardState };
+}
+
+/**
+ * storeSnapshot saves a snapshot on a Disk as MemoryStorage.saveSnapshot does: the log is kept
+ * after the snapshot only if it continues it, and the commit is at least the snapshot's index.
+ */
+export function storeSnapshot(disk: Disk, meta: SnapshotMeta): void {
+  const matching = disk.entries.find((entry) => entry.index === meta.index)?.term === meta.term;
+  disk.entries = matching ? disk.entries.filter((entry) => entry.index > meta.index) : [];
+  disk.snapshot = meta;
+  if (disk.hardState.commit < meta.index) disk.hardState = { ...disk.hardState, commit: meta.index };
 }
 
 /**

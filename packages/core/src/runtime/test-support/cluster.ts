@@ -4,13 +4,13 @@
  * `waitFor()`, which advance the clock timer by timer and let all promise work settle in between.
  */
 import { createSeededRng } from '../../raft/rng.js';
-import type { NodeId } from '../../raft/types.js';
+import type { Message, NodeId } from '../../raft/types.js';
 import { createMemoryStorage, type MemoryStorage } from '../../storage/memory-storage.js';
 import type { Storage } from '../../storage/storage.js';
 import { createMemoryNetwork, type MemoryNetwork } from '../../testing/memory-transport.js';
 import { createVirtualClock, type VirtualClock } from '../clock.js';
 import type { StateMachine, Transport } from '../interfaces.js';
-import { createRaftNode, type RaftNode, type RaftNodeConfig } from '../raft-node.js';
+import { createRaftNode, type RaftNode, type RaftNodeConfig, type RaftNodeOptions } from '../raft-node.js';
 
 /** CounterCommand adds to a counter, or makes apply throw. */
 export type CounterCommand = { readonly add: number } | { readonly fail: string };
@@ -32,8 +32,12 @@ export class CounterMachine implements StateMachine<CounterCommand, 'total', num
     return this.total;
   }
 
-  async *snapshot(): AsyncIterable<Uint8Array> {
-    yield new TextEncoder().encode(JSON.stringify({ total: this.total }));
+  snapshot(): AsyncIterable<Uint8Array> {
+    // Captured NOW, not when the stream is read: the runtime goes on applying meanwhile.
+    const bytes = new TextEncoder().encode(JSON.stringify({ total: this.total }));
+    return (async function* () {
+      yield bytes;
+    })();
   }
 
   async restore(chunks: AsyncIterable<Uint8Array>): Promise<void> {
@@ -63,6 +67,20 @@ export interface ClusterOptions {
   readonly wrapTransport?: (id: NodeId, transport: Transport) => Transport;
   /** Wraps each node's storage, e.g. to make it fail. */
   readonly wrapStorage?: (id: NodeId, storage: MemoryStorage) => Storage;
+  /** Snapshot policy for every node (`RaftNodeOptions.snapshot`). */
+  readonly snapshot?: RaftNodeOptions<CounterCommand, 'total', number>['snapshot'];
+  /** Lease reads on every node (`RaftNodeOptions.leaseReads`). */
+  readonly leaseReads?: RaftNodeOptions<CounterCommand, 'total', number>['leaseReads'];
+  readonly readTimeoutMs?: number;
+  /** Makes each node's state machine (default: a fresh CounterMachine). */
+  readonly machine?: (id: NodeId) => CounterMachine;
+}
+
+/** SentMessage is one message a node handed to its transport. */
+export interface SentMessage {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly message: Message;
 }
 
 /** flush lets every queued promise job run (they all run before the next macrotask). */
@@ -84,6 +102,12 @@ export class TestCluster {
   readonly clock: VirtualClock = createVirtualClock();
   readonly network: MemoryNetwork = createMemoryNetwork();
   readonly members = new Map<NodeId, Member>();
+  /** Every message any node sent, in send order (including those the network then drops). */
+  readonly sent: SentMessage[] = [];
+  /** Messages for which this returns true are dropped at the sender, like a one-way partition. */
+  dropWhen: ((sent: SentMessage) => boolean) | undefined;
+  /** Called for every message sent, before it is dropped or delivered (e.g. to look at the sender's status). */
+  onSend: ((sent: SentMessage) => void) | undefined;
 
   constructor(
     readonly ids: readonly NodeId[],
@@ -96,10 +120,10 @@ export class TestCluster {
   }
 
   /** startNode starts `id` on `storage` (a fresh one by default) with a fresh state machine. */
-  async startNode(id: NodeId, storage?: MemoryStorage): Promise<Member> {
+  async startNode(id: NodeId, storage?: MemoryStorage, options: { join?: boolean } = {}): Promise<Member> {
     const memory = storage ?? createMemoryStorage(this.options.persistDelayMs !== undefined ? { clock: this.clock, persistDelayMs: this.options.persistDelayMs } : {});
-    const machine = new CounterMachine();
-    const transport = this.network.transport(id);
+    const machine = this.options.machine?.(id) ?? new CounterMachine();
+    const transport = this.tap(id, this.network.transport(id));
     const node = createRaftNode<CounterCommand, 'total', number>({
       config: {
         id,
@@ -112,13 +136,42 @@ export class TestCluster {
       transport: this.options.wrapTransport?.(id, transport) ?? transport,
       stateMachine: machine,
       clock: this.clock,
-      bootstrap: { voters: [...this.ids], outgoingVoters: [], learners: [] },
+      // A joining node starts empty and waits as a non-member until a leader adds it.
+      ...(options.join === true ? {} : { bootstrap: { voters: [...this.ids], outgoingVoters: [], learners: [] } }),
       ...(this.options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: this.options.proposalTimeoutMs } : {}),
+      ...(this.options.readTimeoutMs !== undefined ? { readTimeoutMs: this.options.readTimeoutMs } : {}),
+      ...(this.options.snapshot !== undefined ? { snapshot: this.options.snapshot } : {}),
+      ...(this.options.leaseReads !== undefined ? { leaseReads: this.options.leaseReads } : {}),
     });
     const member = { node, storage: memory, machine };
     this.members.set(id, member);
     await node.start();
     return member;
+  }
+
+  /** tap records what `id` sends in `sent` and applies `dropWhen` before the network sees it. */
+  private tap(id: NodeId, transport: Transport): Transport {
+    return {
+      start: (onMessage) => transport.start(onMessage),
+      send: (to, message) => {
+        const sent = { from: id, to, message };
+        this.sent.push(sent);
+        this.onSend?.(sent);
+        if (this.dropWhen?.(sent) === true) return;
+        transport.send(to, message);
+      },
+      close: () => transport.close(),
+    };
+  }
+
+  /** countSent counts messages of `type` sent since position `from` of `sent` (optionally only by `by`). */
+  countSent(type: Message['type'], from = 0, by?: NodeId): number {
+    let count = 0;
+    for (let position = from; position < this.sent.length; position++) {
+      const sent = this.sent[position]!;
+      if (sent.message.type === type && (by === undefined || sent.from === by)) count++;
+    }
+    return count;
   }
 
   member(id: NodeId): Member {

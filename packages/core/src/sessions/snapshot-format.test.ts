@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { SessionSnapshotError } from './errors.js';
+import { crc32, frameSnapshot, readFramedSnapshot } from './snapshot-format.js';
+import { collect, concat, stream } from './test-support/counting-machine.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe('session snapshot framing', () => {
+  it('crc32 is the IEEE CRC-32 (check value of "123456789" is 0xCBF43926)', () => {
+    expect(crc32(bytes('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  it('gives back the table and the inner chunks as written, whatever chunks the bytes arrive in', async () => {
+    const written = concat(await collect(frameSnapshot(bytes('table'), stream(bytes('abcdefgh'), 3))));
+    for (const size of [1, 4, 1000]) {
+      const read = await readFramedSnapshot(stream(written, size));
+      expect(new TextDecoder().decode(read.table)).toBe('table');
+      expect(read.inner.map((chunk) => new TextDecoder().decode(chunk))).toEqual(['abc', 'def', 'gh']);
+    }
+  });
+
+  it('keeps an empty inner chunk and an inner machine with no chunks', async () => {
+    const none = await readFramedSnapshot(frameSnapshot(bytes('t'), stream(new Uint8Array(0))));
+    expect(none.inner).toEqual([]);
+    const empty = await readFramedSnapshot(
+      frameSnapshot(
+        bytes('t'),
+        (async function* () {
+          yield new Uint8Array(0);
+        })(),
+      ),
+    );
+    expect(empty.inner.map((chunk) => chunk.byteLength)).toEqual([0]);
+  });
+
+  it('refuses a stream whose end frame counts a different number of inner chunks', async () => {
+    const written = concat(await collect(frameSnapshot(bytes('t'), stream(bytes('abcdef'), 3))));
+    // Drop the second inner frame (9 + 3 bytes) but keep the end frame that counts two.
+    const cut = concat([written.subarray(0, written.byteLength - 13 - 12), written.subarray(written.byteLength - 13)]);
+    const error = await readFramedSnapshot(stream(cut)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SessionSnapshotError);
+    expect(error).toMatchObject({ code: 'CORRUPT_SNAPSHOT', message: 'CORRUPT_SNAPSHOT: end frame names 2 inner chunks, found 1' });
+  });
+});
