@@ -7,6 +7,7 @@ import { createRaft, type Message, type Raft } from '@raftkit/core';
 import { cpuSeconds, report, type Row } from './report.js';
 
 const ids = ['n1', 'n2', 'n3'];
+const SNAPSHOT_EVERY = 10_000;
 
 interface Cluster {
   nodes: Map<string, Raft>;
@@ -61,10 +62,16 @@ function run(label: string, total: number, batchSize: number, payloadBytes: numb
   const batch = Array.from({ length: batchSize }, () => data);
   const startCommit = leader.status().commit;
   const seconds = cpuSeconds(() => {
-    for (let proposed = 0; proposed < total; proposed += batchSize) {
+    for (let proposed = 0, sinceSnapshot = 0; proposed < total; proposed += batchSize, sinceSnapshot += batchSize) {
       if (batchSize === 1) leader.propose(data);
       else leader.proposeBatch(batch);
       drain(cluster);
+      if (sinceSnapshot >= SNAPSHOT_EVERY) {
+        // As the runtime does (default every 10,000 entries): snapshot and compact, keeping a
+        // trailing tail, so the in-memory log stays bounded.
+        sinceSnapshot = 0;
+        for (const raft of cluster.nodes.values()) raft.snapshotTaken(raft.snapshotMetaAt(raft.status().applied), 1000);
+      }
     }
   });
   const committed = leader.status().commit - startCommit;
