@@ -42,3 +42,33 @@ export {
   readKv,
   type KvQuery,
 } from './kv/kv-state-machine.js';
+export {
+  createSimulation,
+  SIMULATION_NODE_DEFAULTS,
+  Simulation,
+  type SimulationNodeConfig,
+  type SimulationNodeOptions,
+  type SimulationOptions,
+} from './sim/simulation.js';
+export { HistoryRecorder, type InvokeOutcome } from './sim/history-recorder.js';
+export { SimulationViolation, type InvariantName } from './sim/violation.js';
+export { InvariantChecker, type FoundViolation, type Inspector } from './sim/invariants.js';
+export { DEFAULT_LINK_FAULTS, SimNetwork, type LinkFaults, type SimNetworkOptions } from './sim/sim-network.js';
+export { DEFAULT_DISK_FAULTS, SimStorage, type CrashReport, type DiskFaults, type SimStorageOptions } from './sim/sim-storage.js';
+export { SimDisk, type StoredSnapshot } from './sim/sim-disk.js';
+export { Trace, type TraceOptions } from './sim/trace.js';
+export { SimRandom, deriveRandom, deriveRng } from './sim/random.js';
+export {
+  DEFAULT_FAULT_PROFILE,
+  LEADER_CHURN_FAULT_PROFILE,
+  randomLink,
+  startFaults,
+  type FaultCounts,
+  type FaultProfile,
+  type FaultSchedule,
+  type FaultWeights,
+} from './sim/faults.js';
+export { checkLiveness, endFaults, type LivenessOptions, type LivenessReport } from './sim/liveness.js';
+export { SCENARIO_DISK_FAULTS, protocolVariant, runScenario, type ScenarioOptions, type ScenarioSummary } from './sim/scenario.js';
+export { createKvWorkload, runKvScenario, type KvScenarioOptions } from './sim/kv-scenario.js';
+export { describeEntries, describeMessage } from './sim/describe.js';

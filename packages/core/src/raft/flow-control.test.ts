@@ -148,6 +148,24 @@ describe('replicate state', () => {
     expect(peer(net, 'a', 'b')).toMatchObject({ match: 6, next: 7, inflightMessages: 0 });
     expect(net.raft('b').status().lastIndex).toBe(6);
   });
+
+  it('a heartbeat answer frees a window whose appends were all lost, so the follower catches up', () => {
+    // Found by the simulator: with every in-flight append lost, nothing freed the window and the
+    // follower, answering heartbeats, never got another entry.
+    const net = stableCluster({ maxInflightMessages: 1, maxEntriesPerMessage: 1 });
+    net.raft('a').propose(bytes('lost'));
+    net.process('a');
+    net.queue = net.queue.filter((m) => !isAppendTo('b')(m));
+    net.stabilize();
+    expect(peer(net, 'a', 'b')).toMatchObject({ state: 'replicate', match: 2, inflightMessages: 1 });
+    net.raft('a').propose(bytes('next'));
+    net.process('a');
+    expect(queuedAppends(net, 'b')).toEqual([]);
+    net.tick(1, ['a']);
+    net.stabilize();
+    expect(net.raft('b').status().lastIndex).toBe(4);
+    expect(peer(net, 'a', 'b')).toMatchObject({ match: 4, inflightMessages: 0 });
+  });
 });
 
 describe('message size limits', () => {

@@ -49,6 +49,12 @@ export class Inflights {
     }
   }
 
+  /** freeFirstOne frees the oldest message: a heartbeat answer proves the link works again. */
+  freeFirstOne(): void {
+    if (this.count === 0) return;
+    this.freeLE(this.indexes[this.start]!);
+  }
+
   reset(): void {
     this.start = 0;
     this.count = 0;

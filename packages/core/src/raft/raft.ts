@@ -1000,6 +1000,10 @@ export class Raft {
 
   private handleHeartbeatResponse(message: HeartbeatResponseMessage, pr: Progress): void {
     pr.probeSent = false;
+    // If every append in the window was lost, nothing would ever free it: the follower answers
+    // heartbeats but gets no entries. Free one slot so the next append goes out; if it leaves a
+    // gap, the follower's rejection sends us back to probing (etcd-raft does the same).
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
     if (pr.match < this.log.lastIndex()) this.sendAppend(message.from, pr, true);
     // Learners answer heartbeats too, but only voters confirm leadership.
     if (isVoter(this.config, message.from)) this.acknowledgeRound(message.round, message.from);

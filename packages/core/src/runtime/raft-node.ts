@@ -181,6 +181,11 @@ export function createRaftNode<Command, Query, Result>(options: RaftNodeOptions<
 
 type NodeState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** StorageWrite is one queued storage call: a persist effect, or a snapshot save or compaction. */
+type StorageWrite =
+  | { readonly kind: 'persist'; readonly persist: PersistEffect }
+  | { readonly kind: 'other'; readonly what: string; readonly run: () => Promise<void>; readonly done: () => void };
+
 /** A command waiting for this event-loop turn's `proposeBatch`. */
 interface BatchedProposal<Result> extends Waiter<Result> {
   readonly data: Uint8Array;
@@ -223,7 +228,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   private readBatch: string[] = [];
 
   /** Persists not yet handed to storage, in seq order. */
-  private readonly persistQueue: PersistEffect[] = [];
+  private readonly writeQueue: StorageWrite[] = [];
   /** The one storage.append in progress, if any. */
   private persisting: Promise<void> | undefined;
   /** Highest seq storage has made durable. */
@@ -516,6 +521,13 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       this.transport.send(message.from, this.snapshotReceiver.refusal(message, status.term));
       return;
     }
+    if (message.meta.index <= Math.max(status.commit, this.snapshotIndex)) {
+      // A snapshot this node has already passed (its commit or its own snapshot is at or beyond
+      // it) MUST NOT be stored: storage would move back to it and drop the log after it. The core
+      // answers it without restoring anything.
+      raft.receive(message);
+      return;
+    }
     this.installSnapshot(message, chunks);
   }
 
@@ -525,10 +537,12 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       yield* chunks;
     })();
     this.snapshotIndex = Math.max(this.snapshotIndex, message.meta.index);
-    this.storage.saveSnapshot(message.meta, stream).then(
-      () => this.input(() => this.raft!.receive(message)),
-      (error: unknown) => this.fail(new Error(`storing the snapshot at ${message.meta.index} failed`, { cause: error })),
-    );
+    this.enqueueWrite({
+      kind: 'other',
+      what: `storing the snapshot at ${message.meta.index}`,
+      run: () => this.storage.saveSnapshot(message.meta, stream),
+      done: () => this.raft!.receive(message),
+    });
   }
 
   /** maybeSnapshot stores a snapshot once enough entries were applied since the last one. */
@@ -541,16 +555,15 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     const chunks = this.stateMachine.snapshot();
     this.snapshotting = true;
     this.snapshotIndex = meta.index;
-    this.storage.saveSnapshot(meta, chunks).then(
-      () => {
+    this.enqueueWrite({
+      kind: 'other',
+      what: `storing the snapshot at ${meta.index}`,
+      run: () => this.storage.saveSnapshot(meta, chunks),
+      done: () => {
         this.snapshotting = false;
-        this.input(() => raft.snapshotTaken(meta, this.snapshotTrailing));
+        raft.snapshotTaken(meta, this.snapshotTrailing);
       },
-      (error: unknown) => {
-        this.snapshotting = false;
-        this.fail(new Error(`storing the snapshot at ${meta.index} failed`, { cause: error }));
-      },
-    );
+    });
   }
 
   /** sendSnapshot streams the stored snapshot to a follower behind the compacted log. */
@@ -626,8 +639,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   private carryOut(effect: Effect): void {
     switch (effect.type) {
       case 'persist':
-        this.persistQueue.push(effect);
-        this.writeNextPersist();
+        this.enqueueWrite({ kind: 'persist', persist: effect });
         return;
       case 'send':
         // A round sent while lease reads are barred (a transfer runs, this term's entry is not
@@ -654,7 +666,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
         this.sendSnapshot(effect.to);
         return;
       case 'compact':
-        this.storage.compact(effect.upTo).catch((error: unknown) => this.fail(new Error(`compacting to ${effect.upTo} failed`, { cause: error })));
+        this.enqueueWrite({ kind: 'other', what: `compacting to ${effect.upTo}`, run: () => this.storage.compact(effect.upTo), done: () => {} });
         return;
       case 'readReady':
         this.reads.ready(effect.context, effect.index, this.appliedIndex);
@@ -711,28 +723,45 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   // Persistence
   // ------------------------------------------------------------------------------------------
 
+  private enqueueWrite(write: StorageWrite): void {
+    this.writeQueue.push(write);
+    this.writeNext();
+  }
+
   /**
-   * writeNextPersist hands the oldest queued persist to storage unless a write is running. One
-   * write at a time keeps completions in seq order whatever the storage does.
+   * writeNext hands the oldest queued write (a persist, a snapshot save, a compaction) to storage
+   * unless one is running. One write at a time keeps completions in call order whatever the
+   * storage does, and a received snapshot can never overtake an earlier truncating append.
    */
-  private writeNextPersist(): void {
+  private writeNext(): void {
     if (this.persisting !== undefined || !this.active) return;
-    const persist = this.persistQueue.shift();
-    if (persist === undefined) return;
-    const options = persist.truncateFrom !== undefined ? { truncateFrom: persist.truncateFrom, hardState: persist.hardState } : { hardState: persist.hardState };
-    this.persisting = this.storage.append(persist.entries, options).then(
+    const write = this.writeQueue.shift();
+    if (write === undefined) return;
+    let run: () => Promise<void>;
+    let done: () => void;
+    let what: string;
+    if (write.kind === 'persist') {
+      const persist = write.persist;
+      const options = persist.truncateFrom !== undefined ? { truncateFrom: persist.truncateFrom, hardState: persist.hardState } : { hardState: persist.hardState };
+      run = () => this.storage.append(persist.entries, options);
+      done = () => {
+        this.durableSeq = persist.seq;
+        this.raft!.persisted(persist.seq);
+        this.releaseHeldSends();
+      };
+      what = `storage append of persist ${persist.seq}`;
+    } else {
+      ({ run, done, what } = write);
+    }
+    this.persisting = run().then(
       () => {
         this.persisting = undefined;
-        this.input(() => {
-          this.durableSeq = persist.seq;
-          this.raft!.persisted(persist.seq);
-          this.releaseHeldSends();
-        });
-        this.writeNextPersist();
+        this.input(done);
+        this.writeNext();
       },
       (error: unknown) => {
         this.persisting = undefined;
-        this.fail(new Error(`storage append of persist ${persist.seq} failed`, { cause: error }));
+        this.fail(new Error(`${what} failed`, { cause: error }));
       },
     );
   }
@@ -846,7 +875,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     this.snapshotSender.cancelAll();
     this.notifyAppliedWatchers();
     // Nothing that depends on these persists has left the node, so dropping them is like a crash.
-    this.persistQueue.length = 0;
+    this.writeQueue.length = 0;
     this.heldSends = [];
     this.stateMachineWork.length = 0;
     // Let the write and restore in progress finish before closing what they use.

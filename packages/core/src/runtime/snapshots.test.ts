@@ -93,6 +93,34 @@ describe('snapshots', () => {
     }
   });
 
+  it('a follower ignores an InstallSnapshot older than its own snapshot: storage keeps its snapshot and log', async () => {
+    const { cluster, leader, followers } = await startCluster();
+    const follower = followers[0]!;
+    await write(leader, 1, 50);
+    await cluster.waitFor(() => cluster.node(follower).status().appliedIndex === 52, 'the follower to apply 52 entries');
+    await cluster.run(0);
+    const before = cluster.member(follower).storage.durable();
+    expect(before.snapshot?.index).toBe(40);
+    // A late copy of an old transfer of snapshot 20 (found by @raftkit/sim: storing it moved the
+    // follower's storage back to 20 and dropped entries 41..52, acknowledged and committed).
+    const term = cluster.node(leader).status().term;
+    cluster.network.transport(leader).send(follower, {
+      type: 'installSnapshot',
+      from: leader,
+      to: follower,
+      term,
+      meta: { index: 20, term: 2, config: before.snapshot!.config },
+      offset: 0,
+      data: new Uint8Array(0),
+      done: true,
+    });
+    await cluster.run(50);
+    const after = cluster.member(follower).storage.durable();
+    expect(after.snapshot).toMatchObject({ index: 40, term: 2 });
+    expect(after.entries.map((entry) => entry.index)).toEqual(range(41, 52));
+    expect(cluster.node(follower).status()).toMatchObject({ snapshotIndex: 40, commit: 52, lastIndex: 52 });
+  });
+
   it('a follower stopped early and restarted after compaction catches up by a chunked InstallSnapshot', async () => {
     const { cluster, leader, followers } = await startCluster();
     const lagging = followers[0]!;

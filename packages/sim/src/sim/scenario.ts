@@ -1,0 +1,184 @@
+/**
+ * runScenario: a whole randomized run for any StateMachine and its Model. It starts a cluster,
+ * runs clients that invoke generated commands while a fault schedule crashes, restarts and
+ * partitions nodes, then ends the faults and checks liveness, and finally checks the recorded
+ * history for linearizability. Every invariant is checked after every step throughout. Any
+ * failure throws a SimulationViolation naming the seed.
+ *
+ * Unless told otherwise, the seed also picks the cluster size and protocol variant (pre-vote,
+ * check-quorum, message and in-flight limits), so many seeds cover many configurations.
+ */
+import type { NodeId, StateMachine } from '@raftkit/core';
+import { checkLinearizability, type CheckOptions } from '../linearizability/checker.js';
+import { isUnknown } from '../linearizability/history.js';
+import type { Model } from '../linearizability/model.js';
+import { DEFAULT_FAULT_PROFILE, LEADER_CHURN_FAULT_PROFILE, startFaults, type FaultCounts, type FaultProfile } from './faults.js';
+import { checkLiveness, endFaults, type LivenessOptions, type LivenessReport } from './liveness.js';
+import { deriveRandom, type SimRandom } from './random.js';
+import { DEFAULT_DISK_FAULTS, type DiskFaults } from './sim-storage.js';
+import { createSimulation, type Simulation, type SimulationNodeConfig, type SimulationOptions } from './simulation.js';
+
+/** ScenarioOptions: what to run and how hard to shake it. */
+export interface ScenarioOptions<State, Command, Query, Result> {
+  readonly seed: number;
+  readonly stateMachine: () => StateMachine<Command, Query, Result>;
+  /** The model the history is checked against. */
+  readonly model: Model<State, Command, Result>;
+  /** Makes each client's next command; `random` is that client's own stream. */
+  readonly generate: (random: SimRandom, clientId: string) => Command;
+  /** Node ids or a count. Default: 3 or 5, chosen by the seed. */
+  readonly nodes?: number | readonly NodeId[];
+  /** Concurrent clients, each with one command in flight. Default 3. */
+  readonly clients?: number;
+  /** Virtual ms of faults and workload. Default 2000. */
+  readonly chaosMs?: number;
+  /** Virtual ms each client waits between commands, drawn in [min, max]. Default [0, 30]. */
+  readonly thinkMs?: readonly [number, number];
+  /** The fault schedule, or false for none. Default: DEFAULT_FAULT_PROFILE or LEADER_CHURN_FAULT_PROFILE, chosen by the seed. */
+  readonly faults?: FaultProfile | false;
+  /** Disk write delays. Default: DEFAULT_DISK_FAULTS with 5% of writes stalling 50 ms. */
+  readonly disk?: DiskFaults;
+  /** Node config, over the seed's protocol variant (set `variant: false` to use only this). */
+  readonly config?: SimulationNodeConfig;
+  /** Let the seed pick pre-vote, check-quorum and flow-control limits. Default true. */
+  readonly variant?: boolean;
+  /** Liveness bounds (the commands come from `generate`), or false to skip the phase. */
+  readonly liveness?: Omit<LivenessOptions<Command>, 'command'> | false;
+  /** Budget of the linearizability check. Default: the checker's. */
+  readonly linearizability?: CheckOptions;
+  /** Passed through to createSimulation. */
+  readonly codec?: SimulationOptions<Command, Query, Result>['codec'];
+  readonly proposalTimeoutMs?: number;
+  readonly nodeOptions?: SimulationOptions<Command, Query, Result>['nodeOptions'];
+  readonly recordTrace?: boolean;
+  readonly ignoreInvariants?: SimulationOptions<Command, Query, Result>['ignoreInvariants'];
+  /** Called with the simulation once it is created, before anything runs (to add checks). */
+  readonly onStart?: (simulation: Simulation<Command, Query, Result>) => void;
+}
+
+/** ScenarioSummary describes a run that passed every check. */
+export interface ScenarioSummary {
+  readonly seed: number;
+  readonly nodes: readonly NodeId[];
+  /** The node config the run used (variant and overrides, without defaults). */
+  readonly config: SimulationNodeConfig;
+  readonly virtualMs: number;
+  /** Trace lines and their hash: equal for every run of the same seed and options. */
+  readonly events: number;
+  readonly traceHash: string;
+  readonly operations: { readonly ok: number; readonly unknown: number };
+  /** The fault profile's name ('none' without faults) and what the schedule did. */
+  readonly faultProfile: string;
+  readonly faults: Readonly<FaultCounts> | undefined;
+  /** Highest index committed anywhere. */
+  readonly committedIndex: number;
+  readonly liveness: LivenessReport | undefined;
+  readonly linearizabilitySteps: number;
+  /** The full trace, if `recordTrace` was set. */
+  readonly trace: readonly string[] | undefined;
+}
+
+/** SCENARIO_DISK_FAULTS: writes take 1–8 ms, one in twenty stalls 50 ms more (a slow fsync). */
+export const SCENARIO_DISK_FAULTS: DiskFaults = { ...DEFAULT_DISK_FAULTS, stallChance: 0.05, stallMs: 50 };
+
+/** protocolVariant draws the protocol options a seed runs with. */
+export function protocolVariant(random: SimRandom): SimulationNodeConfig {
+  return {
+    preVote: random.chance(0.5),
+    checkQuorum: random.chance(0.5),
+    maxEntriesPerMessage: random.pick([1, 2, 4, 512]),
+    // Small in-flight windows (1, 2, 4) are left out until the core recovers a replicate-state
+    // window whose messages were all lost: today the leader then sends that follower nothing but
+    // heartbeats, forever (etcd-raft frees a slot on a heartbeat response). The default 256 is
+    // never filled in a run this short. Reproduce with
+    // runKvScenario(1, { config: { maxInflightMessages: 1 } }): a Liveness violation.
+    maxInflightMessages: 256,
+  };
+}
+
+/** runScenario runs one seed; see the module comment. */
+export async function runScenario<State, Command, Query, Result>(options: ScenarioOptions<State, Command, Query, Result>): Promise<ScenarioSummary> {
+  const setup = deriveRandom(options.seed, 'scenario');
+  const nodes = options.nodes ?? setup.pick([3, 5]);
+  const config: SimulationNodeConfig = { ...(options.variant === false ? {} : protocolVariant(setup)), ...options.config };
+  const profile = options.faults ?? setup.pick([DEFAULT_FAULT_PROFILE, LEADER_CHURN_FAULT_PROFILE]);
+  const simulation = createSimulation<Command, Query, Result>({
+    seed: options.seed,
+    nodes,
+    stateMachine: options.stateMachine,
+    config,
+    disk: options.disk ?? SCENARIO_DISK_FAULTS,
+    ...(options.codec !== undefined ? { codec: options.codec } : {}),
+    ...(options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: options.proposalTimeoutMs } : {}),
+    ...(options.nodeOptions !== undefined ? { nodeOptions: options.nodeOptions } : {}),
+    ...(options.recordTrace !== undefined ? { recordTrace: options.recordTrace } : {}),
+    ...(options.ignoreInvariants !== undefined ? { ignoreInvariants: options.ignoreInvariants } : {}),
+  });
+  simulation.record(`scenario nodes ${simulation.ids.join(',')} faults ${profile === false ? 'none' : profile.name} config ${JSON.stringify(config)}`);
+  options.onStart?.(simulation);
+  await simulation.start();
+
+  let running = true;
+  const clients = Array.from({ length: options.clients ?? 3 }, (_, i) => `c${i + 1}`);
+  for (const clientId of clients) void runClient(simulation, clientId, options, () => running);
+  const faults = profile === false ? undefined : startFaults(simulation, profile, deriveRandom(options.seed, 'faults'));
+
+  await simulation.run({ virtualMs: options.chaosMs ?? 2000 });
+  faults?.stop();
+  running = false;
+
+  let liveness: LivenessReport | undefined;
+  const livenessRandom = deriveRandom(options.seed, 'liveness');
+  if (options.liveness === false) await endFaults(simulation);
+  else liveness = await checkLiveness(simulation, { ...options.liveness, command: () => options.generate(livenessRandom, 'liveness') });
+  // Let the clients' last commands finish (or time out) so the history is mostly answered.
+  await simulation.run({ virtualMs: simulation.nodeConfig.tickMs * 30 });
+
+  const history = simulation.history;
+  const result = checkLinearizability(options.model, history, options.linearizability);
+  if (result.verdict === 'violation') simulation.fail('Linearizability', result.explanation);
+  if (result.verdict === 'unknown') {
+    simulation.fail('Linearizability', `the check did not finish (${result.reason} after ${result.steps} steps on key ${String(result.key)}): a history too large to decide proves nothing`);
+  }
+  const unknown = history.filter((operation) => isUnknown(operation.output)).length;
+  return {
+    seed: options.seed,
+    nodes: simulation.ids,
+    config,
+    virtualMs: simulation.now(),
+    events: simulation.trace.length,
+    traceHash: simulation.trace.hash(),
+    operations: { ok: history.length - unknown, unknown },
+    faultProfile: profile === false ? 'none' : profile.name,
+    faults: faults?.counts,
+    committedIndex: simulation.checker.highestCommittedIndex,
+    liveness,
+    linearizabilitySteps: result.steps,
+    trace: simulation.trace.lines,
+  };
+}
+
+/**
+ * runClient invokes one command at a time until told to stop. After a failure it moves to the
+ * leader the node named, or to another node; after an unknown outcome to another node.
+ */
+async function runClient<State, Command, Query, Result>(
+  simulation: Simulation<Command, Query, Result>,
+  clientId: string,
+  options: ScenarioOptions<State, Command, Query, Result>,
+  running: () => boolean,
+): Promise<void> {
+  const random = deriveRandom(options.seed, `client/${clientId}`);
+  const [thinkMin, thinkMax] = options.thinkMs ?? [0, 30];
+  const others = (id: NodeId) => (simulation.ids.length > 1 ? simulation.ids.filter((other) => other !== id) : simulation.ids);
+  let target = random.pick(simulation.ids);
+  while (running()) {
+    const outcome = await simulation.invoke(clientId, target, options.generate(random, clientId));
+    if (outcome.status === 'failed') {
+      const hint = outcome.leaderHint;
+      target = hint !== null && hint !== target ? hint : random.pick(others(target));
+    } else if (outcome.status === 'unknown') target = random.pick(others(target));
+    // At least 1 ms: a client refused at once must not spin without virtual time passing.
+    await simulation.sleep(Math.max(1, random.int(thinkMin, thinkMax)));
+  }
+}

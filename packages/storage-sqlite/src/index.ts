@@ -1,0 +1,13 @@
+/**
+ * `@raftkit/storage-sqlite`: a durable raftkit `Storage` on SQLite. See the README for options
+ * and durability notes.
+ */
+export { createSqliteStorage, DATABASE_FILE, SqliteStorage, type SqliteStorageOptions, type SqliteStorageStatistics } from './sqlite-storage.js';
+export { LOCK_FILE } from './directory-lock.js';
+export {
+  InvalidStorageOperationError,
+  StorageCorruptionError,
+  StorageLockedError,
+  type InvalidOperationCode,
+  type StorageCorruptionCode,
+} from './errors.js';

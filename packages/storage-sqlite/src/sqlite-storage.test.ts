@@ -1,0 +1,175 @@
+import type { Entry, SnapshotMeta } from '@raftkit/core';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidStorageOperationError } from './errors.js';
+import { createSqliteStorage, DATABASE_FILE, type SqliteStorage } from './sqlite-storage.js';
+import { temporaryDirectory } from './test-support/temporary-directory.js';
+
+const entry = (index: number, term = 1): Entry => ({ index, term, type: 'normal', data: new TextEncoder().encode(`entry ${index}`) });
+const positions = (entries: readonly Entry[]) => entries.map((e) => `${e.index}@${e.term}`);
+const CONFIG = { voters: ['a'], outgoingVoters: [], learners: [] };
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function open(options: { simulatedSyncDelayMs?: number } = {}): { storage: SqliteStorage; directory: string } {
+  const directory = temporaryDirectory('storage');
+  const storage = createSqliteStorage({ directory: directory.path, ...options });
+  cleanups.push(directory.remove, () => storage.close().catch(() => undefined));
+  return { storage, directory: directory.path };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function* text(...parts: string[]): AsyncIterable<Uint8Array> {
+  for (const part of parts) yield new TextEncoder().encode(part);
+}
+
+async function readText(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  let result = '';
+  for await (const chunk of chunks) result += new TextDecoder().decode(chunk);
+  return result;
+}
+
+describe('SqliteStorage group commit', () => {
+  it('appends arriving while a transaction is in its (slow) fsync all go into the next transaction', async () => {
+    const { storage } = open({ simulatedSyncDelayMs: 800 });
+    await storage.load();
+    const before = storage.statistics();
+    const completed: number[] = [];
+    const writes = [storage.append([entry(1)], { hardState: { term: 1, vote: 'a', commit: 0 } }).then(() => completed.push(1))];
+    // One append per event-loop turn, all while the first transaction sleeps in its commit.
+    for (let index = 2; index <= 100; index++) {
+      await nextTurn();
+      writes.push(storage.append([entry(index)], { hardState: { term: 1, vote: 'a', commit: index - 1 } }).then(() => completed.push(index)));
+    }
+    expect(completed).toEqual([]);
+    await Promise.all(writes);
+    expect(completed).toEqual(Array.from({ length: 100 }, (_, position) => position + 1));
+    // Two transactions (two fsyncs) for 100 appends: the first alone, the 99 others together.
+    expect(storage.statistics()).toEqual({ transactions: before.transactions + 2, operations: before.operations + 100 });
+    const loaded = await storage.load();
+    expect(loaded.entries).toHaveLength(100);
+    expect(loaded.hardState).toEqual({ term: 1, vote: 'a', commit: 99 });
+  });
+
+  it('keeps the event loop ticking while the worker sits in a 600 ms fsync', async () => {
+    const { storage } = open({ simulatedSyncDelayMs: 600 });
+    // Opening runs no transaction of ours; load does, so it is slow too: measure an append.
+    await storage.load();
+    let ticks = 0;
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    const started = performance.now();
+    await storage.append([entry(1)], { hardState: { term: 1, vote: null, commit: 0 } });
+    const took = performance.now() - started;
+    clearInterval(timer);
+    expect(took).toBeGreaterThanOrEqual(600);
+    // A blocked loop would show one gap of 600 ms and no ticks; allow for a busy machine's jitter.
+    expect(longestGap).toBeLessThan(300);
+    expect(ticks).toBeGreaterThan(20);
+  });
+});
+
+describe('SqliteStorage snapshots', () => {
+  it('a snapshot still streaming its chunks holds its place: earlier appends complete, later ones wait for it', async () => {
+    const { storage } = open();
+    await storage.append([entry(1), entry(2), entry(3)], { hardState: { term: 1, vote: null, commit: 2 } });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* slowChunks(): AsyncIterable<Uint8Array> {
+      yield new TextEncoder().encode('first half, ');
+      await gate;
+      yield new TextEncoder().encode('second half');
+    }
+    const order: string[] = [];
+    const before = storage.append([entry(4)], {}).then(() => order.push('append 4'));
+    const saved = storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, slowChunks()).then(() => order.push('snapshot 2'));
+    const after = storage.append([entry(5)], {}).then(() => order.push('append 5'));
+    await before;
+    for (let turn = 0; turn < 20; turn++) await nextTurn();
+    expect(order).toEqual(['append 4']);
+    release();
+    await Promise.all([saved, after]);
+    expect(order).toEqual(['append 4', 'snapshot 2', 'append 5']);
+    const loaded = await storage.load();
+    expect(loaded.snapshot).toEqual({ index: 2, term: 1, config: CONFIG });
+    expect(positions(loaded.entries)).toEqual(['3@1', '4@1', '5@1']);
+    expect(await readText((await storage.readSnapshot())!.chunks)).toBe('first half, second half');
+  });
+
+  it('close() called while a snapshot is still streaming its chunks lets that save finish first', async () => {
+    const { storage, directory } = open();
+    await storage.append([entry(1), entry(2)], {});
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* slowChunks(): AsyncIterable<Uint8Array> {
+      yield new TextEncoder().encode('before close, ');
+      await gate;
+      yield new TextEncoder().encode('after close');
+    }
+    const saved = storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, slowChunks());
+    const closed = storage.close();
+    await nextTurn();
+    release();
+    await saved;
+    await closed;
+    const reopened = createSqliteStorage({ directory });
+    try {
+      expect((await reopened.load()).snapshot).toEqual({ index: 2, term: 1, config: CONFIG });
+      expect(await readText((await reopened.readSnapshot())!.chunks)).toBe('before close, after close');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('a reader keeps streaming its snapshot after a newer one is saved; the old chunks go once it finishes', async () => {
+    const { storage, directory } = open();
+    await storage.append([entry(1), entry(2), entry(3)], {});
+    await storage.saveSnapshot({ index: 1, term: 1, config: CONFIG } satisfies SnapshotMeta, text('old-', 'snapshot-', 'bytes'));
+    const reading = await storage.readSnapshot();
+    const iterator = reading!.chunks[Symbol.asyncIterator]();
+    expect(new TextDecoder().decode((await iterator.next()).value)).toBe('old-');
+    await storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, text('new'));
+    expect(await readText((await storage.readSnapshot())!.chunks)).toBe('new');
+    // The first reader still gets the rest of the snapshot it started.
+    expect(new TextDecoder().decode((await iterator.next()).value)).toBe('snapshot-');
+    expect(new TextDecoder().decode((await iterator.next()).value)).toBe('bytes');
+    expect((await iterator.next()).done).toBe(true);
+    await storage.close();
+    // Only the current snapshot's chunk is left in the file.
+    const database = new Database(join(directory, DATABASE_FILE), { readonly: true });
+    expect(database.prepare('SELECT count(*) FROM snapshot_chunks').pluck().get()).toBe(1);
+    database.close();
+  });
+});
+
+describe('SqliteStorage errors', () => {
+  it('refuses an append that would leave a hole with InvalidStorageOperationError LOG_HOLE', async () => {
+    const { storage } = open();
+    await storage.append([entry(1)], {});
+    const error = await storage.append([entry(3)], {}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidStorageOperationError);
+    expect((error as InvalidStorageOperationError).code).toBe('LOG_HOLE');
+    expect((error as Error).message).toBe('append: entry 3 would leave a hole after 1');
+  });
+
+  it('refuses every call after close with InvalidStorageOperationError CLOSED, and close twice is fine', async () => {
+    const { storage } = open();
+    await storage.append([entry(1)], {});
+    await storage.close();
+    await storage.close();
+    const error = await storage.load().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidStorageOperationError);
+    expect((error as InvalidStorageOperationError).code).toBe('CLOSED');
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createWsTransport, WsTransportConfigError, type WsTransportOptions } from './index.js';
+
+const base: WsTransportOptions = { id: 'a', clusterId: 'c', listen: { host: '127.0.0.1', port: 0 }, peers: {} };
+const codeOf = (overrides: Partial<WsTransportOptions>) => {
+  try {
+    createWsTransport({ ...base, ...overrides });
+    return 'ok';
+  } catch (error) {
+    return error instanceof WsTransportConfigError ? error.code : String(error);
+  }
+};
+
+describe('createWsTransport options', () => {
+  it('rejects options that cannot work with a typed error code', () => {
+    expect(codeOf({ id: '' })).toBe('INVALID_ID');
+    expect(codeOf({ clusterId: '' })).toBe('INVALID_CLUSTER_ID');
+    expect(codeOf({ secret: '' })).toBe('INVALID_SECRET');
+    expect(codeOf({ maxPayloadBytes: 10 })).toBe('INVALID_LIMIT');
+    expect(codeOf({ maxQueueBytes: 0 })).toBe('INVALID_LIMIT');
+    expect(codeOf({ handshakeTimeoutMs: 0 })).toBe('INVALID_LIMIT');
+    expect(codeOf({ keepAliveMs: -1 })).toBe('INVALID_LIMIT');
+    expect(codeOf({ reconnect: { minMs: 100, maxMs: 50 } })).toBe('INVALID_RECONNECT');
+    expect(codeOf({ path: 'raft' })).toBe('INVALID_PATH');
+    expect(codeOf({})).toBe('ok');
+  });
+
+  it('address() before start() throws, and start() twice is refused', async () => {
+    const transport = createWsTransport(base);
+    expect(() => transport.address()).toThrow('transport a is not listening');
+    await transport.start(() => {});
+    try {
+      expect(transport.address().port).toBeGreaterThan(0);
+      await expect(transport.start(() => {})).rejects.toThrow('transport a cannot start: it is started');
+    } finally {
+      await transport.close();
+    }
+  });
+});
