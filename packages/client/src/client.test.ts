@@ -385,8 +385,9 @@ describe('giving up at the deadline', () => {
 
   it('rejects a write with OutcomeUnknownError when one attempt was uncertain and later ones said NO_LEADER', async () => {
     const node = await fakeNode();
-    node.next({ kind: 'error', code: 'TIMEOUT' }, ...Array.from({ length: 200 }, () => ({ kind: 'error' as const, code: 'NO_LEADER' as const, retryAfterMs: 5 })));
-    const client = testClient({ nodes: [node.address], deadlineMs: 150 });
+    // A generous deadline: on a loaded machine the retry after the first answer must still happen.
+    node.next({ kind: 'error', code: 'TIMEOUT' }, ...Array.from({ length: 5000 }, () => ({ kind: 'error' as const, code: 'NO_LEADER' as const, retryAfterMs: 5 })));
+    const client = testClient({ nodes: [node.address], deadlineMs: 1500 });
     await connected(client);
 
     const error = await client.kv.put('k', 'v').catch((caught: unknown) => caught);
