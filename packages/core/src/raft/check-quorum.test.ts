@@ -9,6 +9,7 @@ import { createRaft, type Raft } from './raft.js';
 import { createSeededRng } from './rng.js';
 import { Network } from './test-support/network.js';
 import type { Effect, Message, NodeId, RequestVoteMessage } from './types.js';
+import { drain, run, sent } from './test-support/drive.js';
 
 const VOTERS = ['a', 'b', 'c'];
 
@@ -19,24 +20,6 @@ function bootstrapped(id: NodeId, overrides: Partial<RaftConfig> = {}): Raft {
   });
   drain(raft);
   return raft;
-}
-
-/** drain takes every effect, acknowledging persists and applies at once as a fast disk would. */
-function drain(raft: Raft): Effect[] {
-  const all: Effect[] = [];
-  while (raft.hasEffects()) {
-    const effects = raft.takeEffects();
-    all.push(...effects);
-    for (const effect of effects) {
-      if (effect.type === 'persist') raft.persisted(effect.seq);
-      if (effect.type === 'apply') raft.applied(effect.entries.at(-1)!.index);
-    }
-  }
-  return all;
-}
-
-function sent(effects: readonly Effect[]): Message[] {
-  return effects.flatMap((effect) => (effect.type === 'send' ? [effect.message] : []));
 }
 
 function requestVote(from: NodeId, to: NodeId, term: number, lastLogIndex: number, lastLogTerm: number): RequestVoteMessage {
@@ -50,14 +33,6 @@ function elect(raft: Raft): void {
   raft.receive({ type: 'requestVoteResponse', from: 'b', to: raft.id, term: 2, preVote: false, granted: true });
   drain(raft);
   expect(raft.status()).toMatchObject({ role: 'leader', term: 2 });
-}
-
-/** run ticks the given nodes (all by default) `ticks` times, delivering everything after each. */
-function run(net: Network, ticks: number, ids?: readonly NodeId[]): void {
-  for (let i = 0; i < ticks; i++) {
-    net.tick(1, ids);
-    net.stabilize();
-  }
 }
 
 function text(data: Uint8Array): string {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Network, bytes } from './test-support/network.js';
 import type { RaftConfig } from './config.js';
 import type { AppendEntriesMessage, Effect, Message, NodeId, PeerStatus } from './types.js';
+import { effectsDuring } from './test-support/drive.js';
 
 const decoder = new TextDecoder();
 
@@ -18,14 +19,6 @@ function peer(net: Network, leader: NodeId, id: NodeId): PeerStatus {
   const found = net.raft(leader).status().progress.find((p) => p.id === id);
   if (found === undefined) throw new Error(`${leader} has no progress for ${id}`);
   return found;
-}
-
-/** effectsDuring runs `action` and returns the effects node `id` produced meanwhile. */
-function effectsDuring(net: Network, id: NodeId, action: () => void): Effect[] {
-  const before = net.node(id).effects.length;
-  action();
-  net.process(id);
-  return net.node(id).effects.slice(before);
 }
 
 /** stableCluster: a, b, c with `a` elected and every follower in replicate state, nothing queued. */

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Network, bytes } from './test-support/network.js';
 import type { Effect, Message, NodeId, RequestVoteMessage } from './types.js';
+import { effectsDuring, run } from './test-support/drive.js';
 
 const ABC = ['a', 'b', 'c'];
 
@@ -16,21 +17,6 @@ function cluster(empty: readonly NodeId[] = []): Network {
   net.elect('a');
   expect(net.raft('a').status()).toMatchObject({ role: 'leader', term: 2, commit: 2, lastIndex: 2 });
   return net;
-}
-
-function run(net: Network, ticks: number, ids?: readonly NodeId[]): void {
-  for (let i = 0; i < ticks; i++) {
-    net.tick(1, ids);
-    net.stabilize();
-  }
-}
-
-/** effectsDuring returns what node `id` produced while `action` ran. */
-function effectsDuring(net: Network, id: NodeId, action: () => void): Effect[] {
-  const before = net.node(id).effects.length;
-  action();
-  net.process(id);
-  return net.node(id).effects.slice(before);
 }
 
 function summary(message: Message): string {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeConfig } from './membership.js';
 import { Network, logOf, type NetworkOptions } from './test-support/network.js';
 import type { Entry, MembershipConfig, Message, NodeId, RequestVoteMessage, SendEffect } from './types.js';
+import { run } from './test-support/drive.js';
 
 const decoder = new TextDecoder();
 
@@ -29,13 +30,6 @@ function cluster(voters: readonly NodeId[], empty: readonly NodeId[] = [], optio
 /** describeLog shows a log as [index, term, config or text] rows. */
 function describeLog(entries: readonly Entry[]): [number, number, MembershipConfig | string][] {
   return entries.map((entry) => [entry.index, entry.term, entry.type === 'config' ? decodeConfig(entry.data) : decoder.decode(entry.data)]);
-}
-
-function run(net: Network, ticks: number, ids?: readonly NodeId[]): void {
-  for (let i = 0; i < ticks; i++) {
-    net.tick(1, ids);
-    net.stabilize();
-  }
 }
 
 function sentBy(net: Network, id: NodeId): Message[] {

@@ -8,6 +8,7 @@ import { encodeConfig } from './membership.js';
 import { createSeededRng } from './rng.js';
 import { Network, bytes, type TestNode } from './test-support/network.js';
 import type { Effect, Entry, InitialState, MembershipConfig, Message, NodeId, PersistEffect, SendEffect } from './types.js';
+import { effectsDuring } from './test-support/drive.js';
 
 const decoder = new TextDecoder();
 const NO_DATA = new Uint8Array(0);
@@ -37,15 +38,6 @@ function persistsOf(effects: readonly Effect[]): PersistEffect[] {
 
 function sendsOf(effects: readonly Effect[]): SendEffect[] {
   return effects.filter((e): e is SendEffect => e.type === 'send');
-}
-
-/** effectsDuring runs `action` and returns what node `id` produced meanwhile (processed by the network). */
-function effectsDuring(net: Network, id: NodeId, action: () => void): Effect[] {
-  const node = net.node(id);
-  const before = node.effects.length;
-  action();
-  if (net.node(id) === node) net.process(id);
-  return node.effects.slice(before);
 }
 
 /** electByVotesOnly campaigns `id` and delivers only vote traffic until it leads. */

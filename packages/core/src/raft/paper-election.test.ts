@@ -20,6 +20,7 @@ import type {
   RequestVoteMessage,
   RequestVoteResponseMessage,
 } from './types.js';
+import { sent } from './test-support/drive.js';
 
 const VOTERS = ['a', 'b', 'c'];
 
@@ -58,10 +59,6 @@ function acknowledge(raft: Raft, effects: Effect[]): Effect[] {
     if (effect.type === 'apply') raft.applied(effect.entries.at(-1)!.index);
   }
   return effects;
-}
-
-function sent(effects: readonly Effect[]): Message[] {
-  return effects.flatMap((effect) => (effect.type === 'send' ? [effect.message] : []));
 }
 
 function entry(index: number, term: number): Entry {

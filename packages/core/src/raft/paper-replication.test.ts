@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createRaft, type Raft } from './raft.js';
 import { Network, bytes, entriesWithTerms, handMadeState, logOf } from './test-support/network.js';
 import type { AppendEntriesMessage, AppendEntriesResponseMessage, Effect, NodeId, PersistEffect, SendEffect } from './types.js';
+import { effectsDuring } from './test-support/drive.js';
 
 const VOTERS = ['a', 'b', 'c'];
 
@@ -19,14 +20,6 @@ function appliedTexts(net: Network, id: NodeId): string[] {
     .node(id)
     .applied.filter((entry) => entry.type === 'normal' && entry.data.byteLength > 0)
     .map((entry) => text(entry.data));
-}
-
-/** effectsDuring returns the effects `id` produced while `action` ran (and was processed). */
-function effectsDuring(net: Network, id: NodeId, action: () => void): Effect[] {
-  const before = net.node(id).effects.length;
-  action();
-  net.process(id);
-  return net.node(id).effects.slice(before);
 }
 
 function lastPersistSeq(net: Network, id: NodeId): number {

@@ -10,6 +10,7 @@ import { createRaft, type Raft } from './raft.js';
 import { createSeededRng } from './rng.js';
 import { Network } from './test-support/network.js';
 import type { Effect, Entry, HardState, Message, NodeId, RequestVoteMessage, RequestVoteResponseMessage } from './types.js';
+import { drain, run, sent } from './test-support/drive.js';
 
 const VOTERS = ['a', 'b', 'c'];
 const MEMBERSHIP = { voters: VOTERS, outgoingVoters: [], learners: [] };
@@ -30,24 +31,6 @@ function restored(id: NodeId, hardState: HardState, entries: Entry[], overrides:
   return raft;
 }
 
-/** drain takes every effect, acknowledging persists and applies at once as a fast disk would. */
-function drain(raft: Raft): Effect[] {
-  const all: Effect[] = [];
-  while (raft.hasEffects()) {
-    const effects = raft.takeEffects();
-    all.push(...effects);
-    for (const effect of effects) {
-      if (effect.type === 'persist') raft.persisted(effect.seq);
-      if (effect.type === 'apply') raft.applied(effect.entries.at(-1)!.index);
-    }
-  }
-  return all;
-}
-
-function sent(effects: readonly Effect[]): Message[] {
-  return effects.flatMap((effect) => (effect.type === 'send' ? [effect.message] : []));
-}
-
 function entry(index: number, term: number): Entry {
   return { index, term, type: 'normal', data: new Uint8Array(0) };
 }
@@ -58,14 +41,6 @@ function requestVote(from: NodeId, to: NodeId, term: number, lastLogIndex: numbe
 
 function voteResponse(from: NodeId, to: NodeId, term: number, granted: boolean, preVote: boolean): RequestVoteResponseMessage {
   return { type: 'requestVoteResponse', from, to, term, preVote, granted };
-}
-
-/** run ticks the given nodes (all by default) `ticks` times, delivering everything after each. */
-function run(net: Network, ticks: number, ids?: readonly NodeId[]): void {
-  for (let i = 0; i < ticks; i++) {
-    net.tick(1, ids);
-    net.stabilize();
-  }
 }
 
 /**

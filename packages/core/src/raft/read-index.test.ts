@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Network } from './test-support/network.js';
 import type { Effect, HeartbeatMessage, NodeId } from './types.js';
+import { effectsDuring, run } from './test-support/drive.js';
 
 const ABC = ['a', 'b', 'c'];
 
@@ -17,21 +18,6 @@ function cluster(voters: readonly NodeId[] = ABC, empty: readonly NodeId[] = [])
   net.elect(voters[0]!);
   expect(net.raft(voters[0]!).status()).toMatchObject({ role: 'leader', term: 2, commit: 2 });
   return net;
-}
-
-function run(net: Network, ticks: number, ids?: readonly NodeId[]): void {
-  for (let i = 0; i < ticks; i++) {
-    net.tick(1, ids);
-    net.stabilize();
-  }
-}
-
-/** effectsDuring returns what node `id` produced while `action` ran. */
-function effectsDuring(net: Network, id: NodeId, action: () => void): Effect[] {
-  const before = net.node(id).effects.length;
-  action();
-  net.process(id);
-  return net.node(id).effects.slice(before);
 }
 
 /** readEvents keeps the effects this file is about, in a compact form. */

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Network, bytes, logOf } from './test-support/network.js';
 import type { Effect, MembershipConfig, Message, NodeId, SnapshotMeta } from './types.js';
+import { effectsDuring, run } from './test-support/drive.js';
 
 const ABC = ['a', 'b', 'c'];
 
@@ -25,21 +26,6 @@ function cluster(empty: readonly NodeId[] = []): Network {
 
 function proposeMany(net: Network, prefix: string, count: number): void {
   for (let i = 1; i <= count; i++) net.propose('a', `${prefix}${i}`);
-}
-
-function run(net: Network, ticks: number, ids?: readonly NodeId[]): void {
-  for (let i = 0; i < ticks; i++) {
-    net.tick(1, ids);
-    net.stabilize();
-  }
-}
-
-/** effectsDuring returns what node `id` produced while `action` ran. */
-function effectsDuring(net: Network, id: NodeId, action: () => void): Effect[] {
-  const before = net.node(id).effects.length;
-  action();
-  net.process(id);
-  return net.node(id).effects.slice(before);
 }
 
 function snapshotsSentBy(net: Network, id: NodeId): { to: NodeId; index: number }[] {

@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clusterIdOf, parseCluster } from './cluster.js';
+import { NodeConfigError } from './errors.js';
+import { resolveStartOptions } from './start-options.js';
+
+const cwd = '/srv/raftkit';
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof NodeConfigError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('raftkit start options', () => {
+  it('fills in the documented defaults', () => {
+    const options = resolveStartOptions({ argv: ['--id', 'n1'], cwd });
+    expect(options).toEqual({
+      id: 'n1',
+      dataDir: '/srv/raftkit/data/n1',
+      peerListen: { host: '127.0.0.1', port: 7001 },
+      httpListen: { host: '127.0.0.1', port: 8001 },
+      peerAdvertise: '127.0.0.1:7001',
+      httpAdvertise: '127.0.0.1:8001',
+      cluster: undefined,
+      join: undefined,
+      learner: false,
+      tickMs: 100,
+      electionTicks: 10,
+      heartbeatTicks: 1,
+      snapshotEntries: 10_000,
+      snapshotTrailing: 1000,
+      requestTimeoutMs: 5000,
+      secret: undefined,
+      leaseReads: false,
+      maxBody: 1024 * 1024,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every flag of the DESIGN.md example', () => {
+    const options = resolveStartOptions({
+      argv: ['--id', 'n1', '--data', './data/n1', '--peer-listen', '127.0.0.1:7001', '--http-listen', '127.0.0.1:8001', '--cluster', 'n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003', '--lease-reads', '--snapshot-entries', '50'],
+      cwd,
+    });
+    expect(options.cluster).toEqual([
+      { id: 'n1', peerAddress: '127.0.0.1:7001' },
+      { id: 'n2', peerAddress: '127.0.0.1:7002' },
+      { id: 'n3', peerAddress: '127.0.0.1:7003' },
+    ]);
+    expect(options.leaseReads).toBe(true);
+    // --snapshot-trailing defaults to min(N, 1000).
+    expect([options.snapshotEntries, options.snapshotTrailing]).toEqual([50, 50]);
+  });
+
+  it('takes flags over RAFTKIT_* environment over the config file over defaults', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'raftkit-options-'));
+    writeFileSync(join(directory, 'node.json'), JSON.stringify({ id: 'from-file', tickMs: 11, 'election-ticks': 12, heartbeatTicks: 3, secret: 'file-secret', cluster: { 'from-file': '10.0.0.1:7001' } }));
+    const options = resolveStartOptions({
+      argv: ['--config', 'node.json', '--tick-ms', '33'],
+      env: { RAFTKIT_TICK_MS: '22', RAFTKIT_ELECTION_TICKS: '20', RAFTKIT_SECRET: 'env-secret', RAFTKIT_UNRELATED: 'ignored' },
+      cwd: directory,
+    });
+    expect([options.id, options.tickMs, options.electionTicks, options.heartbeatTicks, options.secret]).toEqual(['from-file', 33, 20, 3, 'env-secret']);
+    expect(options.cluster).toEqual([{ id: 'from-file', peerAddress: '10.0.0.1:7001' }]);
+    expect(options.dataDir).toBe(join(directory, 'data', 'from-file'));
+  });
+
+  it('refuses invalid input with typed codes', () => {
+    expect(codeOf(() => resolveStartOptions({ argv: [], cwd }))).toBe('MISSING_ID');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--no-such-flag'], cwd }))).toBe('UNKNOWN_FLAG');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', 'stray'], cwd }))).toBe('UNKNOWN_FLAG');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id'], cwd }))).toBe('MISSING_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--http-listen', 'localhost'], cwd }))).toBe('INVALID_ADDRESS');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--peer-listen', '127.0.0.1:70000'], cwd }))).toBe('INVALID_ADDRESS');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--cluster', 'n1=127.0.0.1:7001,n1=127.0.0.1:7002'], cwd }))).toBe('INVALID_CLUSTER');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--cluster', 'n2=127.0.0.1:7002'], cwd }))).toBe('MISSING_SELF');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--cluster', 'n1=127.0.0.1:7001', '--join', '127.0.0.1:8002'], cwd }))).toBe('CONFLICTING_FLAGS');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--learner'], cwd }))).toBe('CONFLICTING_FLAGS');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--tick-ms', '0'], cwd }))).toBe('INVALID_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--tick-ms', '1.5'], cwd }))).toBe('INVALID_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--heartbeat-ticks', '10'], cwd }))).toBe('INVALID_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1'], env: { RAFTKIT_LEASE_READS: 'maybe' }, cwd }))).toBe('INVALID_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--log-level', 'loud'], cwd }))).toBe('INVALID_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--config', 'missing.json'], cwd }))).toBe('CONFIG_FILE');
+  });
+
+  it('refuses an unknown config file key', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'raftkit-options-'));
+    writeFileSync(join(directory, 'node.json'), JSON.stringify({ id: 'n1', tickMS: 5 }));
+    expect(codeOf(() => resolveStartOptions({ argv: ['--config', 'node.json'], cwd: directory }))).toBe('UNKNOWN_FLAG');
+  });
+});
+
+describe('--cluster', () => {
+  it('derives the same cluster id whatever the order, and another id for another cluster', () => {
+    const one = clusterIdOf(parseCluster('n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003'));
+    expect(clusterIdOf(parseCluster('n3=127.0.0.1:7003, n1=127.0.0.1:7001,n2=127.0.0.1:7002'))).toBe(one);
+    expect(clusterIdOf(parseCluster('n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7004'))).not.toBe(one);
+    expect(one).toMatch(/^raftkit-[0-9a-f]{16}$/);
+  });
+
+  it('reads IPv6 addresses in brackets', () => {
+    expect(parseCluster('a=[::1]:7001')).toEqual([{ id: 'a', peerAddress: '[::1]:7001' }]);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * A small JSON-over-HTTP client for talking to other nodes' HTTP APIs: `--join` and the admin
+ * commands (`raftkit status`, `members`, `leader`).
+ */
+
+/** HttpAnswer is a status and the parsed JSON body (or the text, when it is not JSON). */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** baseUrl turns `host:port` (or a URL) into `http://host:port`. */
+export function baseUrl(address: string): string {
+  return /^https?:\/\//.test(address) ? address.replace(/\/+$/, '') : `http://${address}`;
+}
+
+/** requestJson sends a request with an optional JSON body and reads the answer. Throws on network errors. */
+export async function requestJson(method: string, url: string, body?: unknown, timeoutMs = 30_000): Promise<HttpAnswer> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Not JSON (the status page, metrics): keep the text.
+  }
+  return { status: response.status, body: parsed };
+}

@@ -1,0 +1,92 @@
+/**
+ * Status, membership and leadership routes, plus `/metrics` and the status page.
+ */
+import type { IncomingMessage } from 'node:http';
+import { parseAddress, formatAddress } from '../cli/address.js';
+import { OperationError } from '../operation-error.js';
+import { renderStatusPage } from '../status-page.js';
+import { readBody, readJson } from './body.js';
+import type { HttpContext } from './context.js';
+import { json, type HttpResponse } from './response.js';
+
+/** AdminRouteHandler is one admin route. */
+export type AdminRouteHandler = (context: HttpContext, request: IncomingMessage, params: Readonly<Record<string, string>>) => Promise<HttpResponse>;
+
+/** status is always answered locally. */
+export const status: AdminRouteHandler = async (context, request) => {
+  await readBody(request, context.maxBodyBytes);
+  return json(200, context.status());
+};
+
+/** listMembers is the configuration with the addresses this node knows. */
+export const listMembers: AdminRouteHandler = async (context, request) => {
+  await readBody(request, context.maxBodyBytes);
+  return json(200, context.members());
+};
+
+/** addMember adds a learner and promotes it unless `learner` is true. */
+export const addMember: AdminRouteHandler = async (context, request) => {
+  const body = await readJson(request, context.maxBodyBytes);
+  const id = body['id'];
+  const peerAddress = body['peerAddress'];
+  const learner = body['learner'] ?? false;
+  const httpAddress = body['httpAddress'];
+  if (typeof id !== 'string' || id.trim() === '') throw new OperationError('BAD_REQUEST', '"id" must be a non-empty string');
+  if (typeof peerAddress !== 'string') throw new OperationError('BAD_REQUEST', '"peerAddress" must be host:port');
+  if (typeof learner !== 'boolean') throw new OperationError('BAD_REQUEST', '"learner" must be a boolean');
+  if (httpAddress !== undefined && typeof httpAddress !== 'string') throw new OperationError('BAD_REQUEST', '"httpAddress" must be host:port');
+  const address = (text: string, what: string) => {
+    try {
+      return formatAddress(parseAddress(text, what));
+    } catch (error) {
+      throw new OperationError('BAD_REQUEST', (error as Error).message);
+    }
+  };
+  const result = await context.operations.addMember({
+    id,
+    peerAddress: address(peerAddress, 'peerAddress'),
+    learner,
+    ...(typeof httpAddress === 'string' ? { httpAddress: address(httpAddress, 'httpAddress') } : {}),
+  });
+  return json(200, { id, role: result.role, index: result.index });
+};
+
+/** removeMember removes a voter or learner; removing the leader is allowed. */
+export const removeMember: AdminRouteHandler = async (context, request, params) => {
+  await readBody(request, context.maxBodyBytes);
+  const id = params['id'] ?? '';
+  if (id === '') throw new OperationError('BAD_REQUEST', 'the member id is empty');
+  const result = await context.operations.removeMember(id);
+  return json(200, { id, index: result.index });
+};
+
+/** transfer hands leadership to `to`, or to the most up-to-date voter. */
+export const transfer: AdminRouteHandler = async (context, request) => {
+  const bytes = await readBody(request, context.maxBodyBytes);
+  let to: string | undefined;
+  if (bytes.byteLength > 0) {
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (error) {
+      throw new OperationError('BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OperationError('BAD_REQUEST', 'the body must be a JSON object');
+    const target = (body as Record<string, unknown>)['to'];
+    if (target !== undefined && target !== null && typeof target !== 'string') throw new OperationError('BAD_REQUEST', '"to" must be a node id');
+    to = typeof target === 'string' ? target : undefined;
+  }
+  return json(200, await context.operations.transfer(to));
+};
+
+/** metrics answers the Prometheus text format. */
+export const metrics: AdminRouteHandler = async (context, request) => {
+  await readBody(request, context.maxBodyBytes);
+  return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: context.metrics.render(context.rawStatus(), context.transportStats()) };
+};
+
+/** page is the status page for people. */
+export const page: AdminRouteHandler = async (context, request) => {
+  await readBody(request, context.maxBodyBytes);
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderStatusPage(context.status(), context.members()) };
+};

@@ -1,0 +1,60 @@
+/**
+ * A small router: routes are a method and a path pattern (`/v1/kv/:key`); parameters are single
+ * path segments, percent-decoded. Matching works on the raw path, so an encoded `/` (`%2F`)
+ * stays inside its segment.
+ */
+import { OperationError } from '../operation-error.js';
+
+/** RouteMatch is the route found and its decoded parameters. */
+export interface RouteMatch<Handler> {
+  readonly handler: Handler;
+  readonly params: Readonly<Record<string, string>>;
+  /** The pattern, for metrics labels. */
+  readonly pattern: string;
+}
+
+interface Route<Handler> {
+  readonly method: string;
+  readonly pattern: string;
+  readonly segments: readonly string[];
+  readonly handler: Handler;
+}
+
+/** Router maps (method, path) to a handler. */
+export class Router<Handler> {
+  private readonly routes: Route<Handler>[] = [];
+
+  add(method: string, pattern: string, handler: Handler): this {
+    this.routes.push({ method, pattern, segments: pattern.split('/').slice(1), handler });
+    return this;
+  }
+
+  /**
+   * match finds the route for `method` and the raw (still encoded) `path`; undefined when none
+   * fits. Throws BAD_REQUEST for a parameter that is not valid percent-encoding.
+   */
+  match(method: string, path: string): RouteMatch<Handler> | undefined {
+    const segments = path.split('/').slice(1);
+    for (const route of this.routes) {
+      if (route.method !== method || route.segments.length !== segments.length) continue;
+      const params: Record<string, string> = {};
+      let matched = true;
+      for (let position = 0; position < segments.length && matched; position++) {
+        const expected = route.segments[position]!;
+        const actual = segments[position]!;
+        if (expected.startsWith(':')) params[expected.slice(1)] = decodeSegment(actual);
+        else matched = expected === actual;
+      }
+      if (matched) return { handler: route.handler, params, pattern: route.pattern };
+    }
+    return undefined;
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new OperationError('BAD_REQUEST', `malformed percent-encoding in ${JSON.stringify(segment)}`);
+  }
+}

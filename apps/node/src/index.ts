@@ -1,0 +1,10 @@
+/**
+ * `@raftkit/node`: the reference node as a library, for embedding and tests. The `raftkit`
+ * command (bin.ts) is the usual way in.
+ */
+export { startNode, type RunningNode } from './node.js';
+export { resolveStartOptions, START_OPTIONS, type StartOptions } from './cli/start-options.js';
+export { NodeConfigError, type NodeConfigErrorCode } from './cli/errors.js';
+export { main } from './cli/main.js';
+export { KvStateMachine, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
+export { createNodeStateMachine, type NodeStateMachine } from './kv/kv-machine.js';

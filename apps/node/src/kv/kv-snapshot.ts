@@ -1,0 +1,100 @@
+/**
+ * The KV snapshot format, streamed in chunks so a large store never needs one big buffer:
+ *
+ *   "RKV1"  u64 lastIndex (big-endian, as two u32)  then per key, sorted by key:
+ *   u32 key length, key UTF-8 bytes, u32 value length, value bytes
+ *
+ * Equal states give byte-identical snapshots on every node (keys sorted). A snapshot that does
+ * not parse exactly is refused with KvSnapshotError, and the old state is kept.
+ */
+
+const MAGIC = [0x52, 0x4b, 0x56, 0x31]; // "RKV1"
+const HEADER_BYTES = 12;
+/** Records are gathered into chunks of about this many bytes. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** KvSnapshotError: the bytes are not a KV snapshot (truncated, damaged, another format). */
+export class KvSnapshotError extends Error {
+  override readonly name = 'KvSnapshotError';
+  readonly code = 'INVALID_SNAPSHOT';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** encodeKvSnapshot streams `entries` (captured by the caller) in the snapshot format. */
+export function encodeKvSnapshot(lastIndex: number, entries: readonly (readonly [string, Uint8Array])[]): AsyncIterable<Uint8Array> {
+  return (async function* () {
+    const header = new Uint8Array(HEADER_BYTES);
+    header.set(MAGIC, 0);
+    const view = new DataView(header.buffer);
+    view.setUint32(4, Math.floor(lastIndex / 2 ** 32));
+    view.setUint32(8, lastIndex >>> 0);
+    let parts: Uint8Array[] = [header];
+    let size = HEADER_BYTES;
+    for (const [key, value] of entries) {
+      const keyBytes = encoder.encode(key);
+      const record = new Uint8Array(8 + keyBytes.byteLength + value.byteLength);
+      const recordView = new DataView(record.buffer);
+      recordView.setUint32(0, keyBytes.byteLength);
+      record.set(keyBytes, 4);
+      recordView.setUint32(4 + keyBytes.byteLength, value.byteLength);
+      record.set(value, 8 + keyBytes.byteLength);
+      parts.push(record);
+      size += record.byteLength;
+      if (size >= CHUNK_BYTES) {
+        yield join(parts, size);
+        parts = [];
+        size = 0;
+      }
+    }
+    if (size > 0) yield join(parts, size);
+  })();
+}
+
+/** decodeKvSnapshot reads a whole snapshot. Throws KvSnapshotError. */
+export async function decodeKvSnapshot(chunks: AsyncIterable<Uint8Array>): Promise<{ lastIndex: number; entries: [string, Uint8Array][] }> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    size += chunk.byteLength;
+  }
+  const bytes = join(parts, size);
+  if (bytes.byteLength < HEADER_BYTES || MAGIC.some((byte, position) => bytes[position] !== byte)) throw new KvSnapshotError('not a KV snapshot (no RKV1 header)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lastIndex = view.getUint32(4) * 2 ** 32 + view.getUint32(8);
+  const entries: [string, Uint8Array][] = [];
+  let offset = HEADER_BYTES;
+  const take = (what: string): Uint8Array => {
+    if (offset + 4 > bytes.byteLength) throw new KvSnapshotError(`truncated KV snapshot: no ${what} length at byte ${offset}`);
+    const length = view.getUint32(offset);
+    offset += 4;
+    if (offset + length > bytes.byteLength) throw new KvSnapshotError(`truncated KV snapshot: ${what} of ${length} bytes at byte ${offset}`);
+    const slice = bytes.slice(offset, offset + length);
+    offset += length;
+    return slice;
+  };
+  while (offset < bytes.byteLength) {
+    let key: string;
+    try {
+      key = decoder.decode(take('key'));
+    } catch (error) {
+      if (error instanceof KvSnapshotError) throw error;
+      throw new KvSnapshotError(`a key in the KV snapshot is not UTF-8 (byte ${offset})`);
+    }
+    entries.push([key, take('value')]);
+  }
+  return { lastIndex, entries };
+}
+
+function join(parts: readonly Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1 && parts[0]!.byteLength === size) return parts[0]!;
+  const joined = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  return joined;
+}

@@ -1,0 +1,320 @@
+/**
+ * The reference node, composed: SQLite storage + WebSocket peer transport + RaftNode over the
+ * session-wrapped KV store, and the HTTP / client WebSocket servers in front of it.
+ *
+ *   identity (data dir) ─► SqliteStorage ─┐
+ *   peer table (config) ─► WsTransport ───┼─► RaftNode ─► Operations ─► HTTP API + /v1/ws
+ *   KV + sessions ─────────────────────────┘      ▲              │
+ *                                                 └── forwarded requests (transport.request)
+ *
+ * Order matters: the HTTP port opens only after `node.start()` has loaded storage and replayed
+ * the log (DESIGN.md), so a client never sees a node that has not recovered yet.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRaftNode, sessionTick, type MembershipConfig } from '@raftkit/core';
+import { createSqliteStorage } from '@raftkit/storage-sqlite';
+import { createWsTransport, type WsTransport } from '@raftkit/transport-ws';
+import type { Logger } from 'pino';
+import { formatAddress } from './cli/address.js';
+import { clusterIdOf } from './cli/cluster.js';
+import { NodeConfigError } from './cli/errors.js';
+import type { StartOptions } from './cli/start-options.js';
+import { readIdentity, writeIdentity, type ClusterIdentity } from './cluster-identity.js';
+import type { HttpContext, MembersView } from './http/context.js';
+import { createHttpServer } from './http/server.js';
+import { baseUrl, requestJson } from './http-client.js';
+import { createCommandCodec } from './kv/command-codec.js';
+import { createNodeStateMachine } from './kv/kv-machine.js';
+import { transportLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { OperationError } from './operation-error.js';
+import { Operations, type KvNode } from './operations.js';
+import { membershipOf, statusView } from './status.js';
+import { admit } from './waiting-room.js';
+import { attachClientApi } from './ws-api.js';
+
+/** RunningNode is a started node. */
+export interface RunningNode {
+  readonly id: string;
+  readonly clusterId: string;
+  readonly node: KvNode;
+  /** `host:port` the HTTP API listens on. */
+  readonly httpAddress: string;
+  /** `host:port` the peer transport listens on. */
+  readonly peerAddress: string;
+  /** stop shuts down cleanly: refuses new requests, hands leadership over, closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Propose a session tick this often on the leader, so idle client sessions expire. */
+const SESSION_TICK_MS = 60_000;
+
+/** startNode starts a node as `options` say. Throws NodeConfigError, or the storage's open errors. */
+export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const { identity, joinPeers } = await resolveIdentity(options, logger);
+  const metrics = new Metrics();
+  const storage = createSqliteStorage({ directory: options.dataDir });
+  let node: KvNode | undefined;
+
+  // Peers come from the replicated configuration; a joining node starts from what the member it
+  // asked told it, until it has a configuration of its own.
+  const peerTable = (): Record<string, string> => {
+    let config: MembershipConfig | undefined;
+    try {
+      config = node?.status().config;
+    } catch {
+      config = undefined;
+    }
+    const known = config !== undefined && config.voters.length + config.learners.length > 0;
+    return { ...(known ? {} : joinPeers), ...(config?.addresses ?? {}) };
+  };
+  const transport: WsTransport = createWsTransport({
+    id: options.id,
+    clusterId: identity.clusterId,
+    listen: { host: options.peerListen.host, port: options.peerListen.port },
+    peers: peerTable,
+    ...(options.secret === undefined ? {} : { secret: options.secret }),
+    // A forwarded write carries one value of up to --max-body bytes.
+    maxPayloadBytes: Math.max(16 * 1024 * 1024, 2 * options.maxBody + 1024 * 1024),
+    logger: transportLogger(logger),
+  });
+
+  const stateMachine = createNodeStateMachine({ appliedIndex: () => node?.status().appliedIndex ?? 0 });
+  const raftNode: KvNode = createRaftNode({
+    config: { id: options.id, tickMs: options.tickMs, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks },
+    storage,
+    transport,
+    stateMachine,
+    codec: createCommandCodec(),
+    ...(identity.bootstrap === undefined ? {} : { bootstrap: identity.bootstrap }),
+    proposalTimeoutMs: options.requestTimeoutMs,
+    snapshot: { entries: options.snapshotEntries, trailing: options.snapshotTrailing },
+    ...(options.leaseReads ? { leaseReads: true } : {}),
+  });
+  node = raftNode;
+
+  const httpAddress = options.httpAdvertise;
+  const operations = new Operations({
+    id: options.id,
+    node: raftNode,
+    transport,
+    httpAddress,
+    tickMs: options.tickMs,
+    electionTicks: options.electionTicks,
+    requestTimeoutMs: options.requestTimeoutMs,
+    logger,
+    metrics,
+    admitNewMember: (id, peerAddress) => {
+      const peers = { ...(raftNode.status().config.addresses ?? {}), [id]: peerAddress };
+      return admit(peerAddress, { clusterId: identity.clusterId, nodeId: id, peers }, options.secret, logger);
+    },
+  });
+  transport.onRequest((from, payload) => operations.serve(from, payload));
+
+  raftNode.on('error', (error) => {
+    logger.fatal({ err: error }, 'the Raft node failed and stopped');
+    onFatal(error);
+  });
+  let lastLeader: string | null = null;
+  raftNode.on('roleChanged', (event) => {
+    if (event.leader !== lastLeader) {
+      if (event.leader !== null) metrics.leaderChanges++;
+      lastLeader = event.leader;
+      logger.info({ role: event.role, term: event.term, leader: event.leader }, event.leader === options.id ? 'became leader' : `leader is ${event.leader ?? 'unknown'}`);
+      if (event.leader !== null && event.leader !== options.id) operations.learnHttpAddress(event.leader);
+    }
+  });
+
+  await raftNode.start();
+  const started = raftNode.status();
+  logger.info({ clusterId: identity.clusterId, term: started.term, commit: started.commit, applied: started.appliedIndex, snapshot: started.snapshotIndex }, 'storage loaded');
+
+  const context: HttpContext = {
+    id: options.id,
+    operations,
+    metrics,
+    logger,
+    maxBodyBytes: options.maxBody,
+    requestTimeoutMs: options.requestTimeoutMs,
+    status: () => {
+      try {
+        return statusView(raftNode.status(), identity.clusterId, options.electionTicks);
+      } catch {
+        throw new OperationError('SHUTTING_DOWN', 'this node is not running');
+      }
+    },
+    rawStatus: () => {
+      try {
+        return raftNode.status();
+      } catch {
+        return undefined;
+      }
+    },
+    members: () => membersView(raftNode, identity.clusterId, operations),
+    transportStats: () => transport.stats(),
+  };
+  const server = createHttpServer(context);
+  const clientApi = attachClientApi(server, context);
+  try {
+    await listen(server, options.httpListen.host, options.httpListen.port);
+  } catch (error) {
+    await raftNode.stop().catch(() => {});
+    throw error;
+  }
+  const bound = server.address();
+  const boundHttp = typeof bound === 'object' && bound !== null ? formatAddress({ host: bound.address, port: bound.port }) : httpAddress;
+  const boundPeer = formatAddress(transport.address());
+  logger.info({ http: boundHttp, peer: boundPeer, clusterId: identity.clusterId }, 'serving');
+
+  const sessionTicks = setInterval(() => {
+    const status = context.rawStatus();
+    if (status?.role === 'leader') raftNode.propose(sessionTick(Date.now())).catch(() => {});
+  }, SESSION_TICK_MS);
+  sessionTicks.unref();
+
+  const joining = new AbortController();
+  if (options.join !== undefined && membershipOf(started.config, options.id) === 'non-member') {
+    void joinCluster(options, logger, joining.signal);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      joining.abort();
+      clearInterval(sessionTicks);
+      await handOverLeadership(raftNode, options, logger);
+      operations.shutDown();
+      clientApi.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Requests in flight get a moment to be answered; then every connection is cut.
+      const grace = setTimeout(() => server.closeAllConnections(), 1000);
+      await closed;
+      clearTimeout(grace);
+      await raftNode.stop();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, stop };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * resolveIdentity finds the cluster this node belongs to: the data directory's identity file if
+ * there is one (then `--cluster` is ignored), else `--cluster` (a new cluster), else `--join`
+ * (asks the member), else none (a non-member waiting to be added).
+ */
+async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{ identity: ClusterIdentity; joinPeers: Record<string, string> }> {
+  const stored = readIdentity(options.dataDir);
+  if (stored !== undefined) {
+    if (stored.nodeId !== options.id) {
+      throw new NodeConfigError('DATA_DIR_MISMATCH', `${options.dataDir} belongs to node ${JSON.stringify(stored.nodeId)}, not ${JSON.stringify(options.id)}`);
+    }
+    if (options.cluster !== undefined && clusterIdOf(options.cluster) !== stored.clusterId) {
+      logger.warn({ clusterId: stored.clusterId }, '--cluster differs from the cluster this data directory belongs to; it is ignored');
+    }
+    const asked = options.join === undefined ? {} : await askCluster(options.join).then((view) => ({ ...view.peerAddresses }), () => ({}));
+    return { identity: stored, joinPeers: { ...stored.peers, ...asked } };
+  }
+  if (options.cluster !== undefined) {
+    const addresses = Object.fromEntries(options.cluster.map((member) => [member.id, member.peerAddress]));
+    const identity: ClusterIdentity = {
+      nodeId: options.id,
+      clusterId: clusterIdOf(options.cluster),
+      bootstrap: { voters: options.cluster.map((member) => member.id), outgoingVoters: [], learners: [], addresses },
+    };
+    writeIdentity(options.dataDir, identity);
+    return { identity, joinPeers: {} };
+  }
+  if (options.join !== undefined) {
+    let view: MembersView;
+    try {
+      view = await askCluster(options.join);
+    } catch (error) {
+      throw new NodeConfigError('JOIN_FAILED', `cannot ask ${options.join} about its cluster: ${(error as Error).message}`);
+    }
+    const identity: ClusterIdentity = { nodeId: options.id, clusterId: view.clusterId, peers: { ...view.peerAddresses } };
+    writeIdentity(options.dataDir, identity);
+    return { identity, joinPeers: { ...view.peerAddresses } };
+  }
+  // runStart keeps such a node in the waiting room (waiting-room.ts) until a leader admits it.
+  throw new NodeConfigError('CONFLICTING_FLAGS', `${options.dataDir} holds no cluster: start with --cluster or --join, or wait for admission (raftkit start does)`);
+}
+
+/** askCluster reads `GET /v1/members` of the member at `address`. */
+async function askCluster(address: string): Promise<MembersView> {
+  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000);
+  const view = answer.body as Partial<MembersView> | null;
+  if (answer.status !== 200 || typeof view?.clusterId !== 'string' || typeof view.peerAddresses !== 'object') {
+    throw new Error(`GET /v1/members answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  }
+  return view as MembersView;
+}
+
+/**
+ * joinCluster asks the member at `--join` to add this node (POST /v1/members), again and again
+ * while the answer says "not now" (503, 504, 409, unreachable), until it is added or the node stops.
+ */
+async function joinCluster(options: StartOptions, logger: Logger, signal: AbortSignal): Promise<void> {
+  const body = { id: options.id, peerAddress: options.peerAdvertise, httpAddress: options.httpAdvertise, learner: options.learner };
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000);
+      if (answer.status === 200) {
+        logger.info({ answer: answer.body }, `joined the cluster as a ${options.learner ? 'learner' : 'voter'}`);
+        return;
+      }
+      logger.warn({ status: answer.status, answer: answer.body, attempt }, 'join not accepted yet; retrying');
+    } catch (error) {
+      logger.warn({ err: error, attempt }, 'join request failed; retrying');
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
+  }
+}
+
+/** handOverLeadership transfers leadership away before a clean shutdown, so the cluster does not wait out an election timeout. */
+async function handOverLeadership(node: KvNode, options: StartOptions, logger: Logger): Promise<void> {
+  try {
+    const status = node.status();
+    if (status.role !== 'leader' || status.config.voters.length < 2) return;
+    const timeoutMs = 2 * options.electionTicks * options.tickMs;
+    const result = await Promise.race([node.transferLeadership(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
+    if (result !== undefined) logger.info({ leader: result.leader, term: result.term }, 'handed leadership over before stopping');
+  } catch (error) {
+    logger.debug({ err: error }, 'no leadership hand-over before stopping');
+  }
+}
+
+function membersView(node: KvNode, clusterId: string, operations: Operations): MembersView {
+  let status;
+  try {
+    status = node.status();
+  } catch {
+    throw new OperationError('SHUTTING_DOWN', 'this node is not running');
+  }
+  const config = status.config;
+  const ids = new Set([...config.voters, ...config.outgoingVoters, ...config.learners]);
+  const httpAddresses: Record<string, string> = {};
+  for (const [id, address] of operations.httpAddresses) if (ids.has(id)) httpAddresses[id] = address;
+  return {
+    clusterId,
+    leader: status.leader,
+    voters: [...config.voters],
+    learners: [...config.learners],
+    outgoing: [...config.outgoingVoters],
+    peerAddresses: { ...(config.addresses ?? {}) },
+    httpAddresses,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `raftkit start`: runs one node until SIGTERM or SIGINT, which shut it down cleanly (exit 0). A
+ * second signal exits at once. A fatal node failure (a storage write failed) exits 1, so a
+ * supervisor restarts the process from its durable state.
+ */
+import { NodeConfigError } from './cli/errors.js';
+import type { StartOptions } from './cli/start-options.js';
+import { readIdentity } from './cluster-identity.js';
+import { createLogger } from './logger.js';
+import { startNode, type RunningNode } from './node.js';
+import { waitForAdmission } from './waiting-room.js';
+
+/** runStart starts the node and resolves with the exit code once it stopped. */
+export async function runStart(options: StartOptions): Promise<number> {
+  const logger = createLogger(options.logLevel, options.id);
+  let running: RunningNode | undefined;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let signals = 0;
+  const waiting = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(1);
+    logger.info({ signal }, 'shutting down');
+    waiting.abort();
+    const stopped = running?.stop() ?? Promise.resolve();
+    stopped.then(
+      () => finish(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        finish(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    // Neither --cluster nor --join on an empty data directory: wait to be admitted by a leader.
+    if (options.cluster === undefined && options.join === undefined && readIdentity(options.dataDir) === undefined) {
+      const admission = await waitForAdmission(options, logger, waiting.signal);
+      if (admission === undefined) return 0;
+    }
+    running = await startNode(options, logger, () => {
+      running?.stop().finally(() => finish(1));
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, 'the node could not start');
+    // A configuration problem found only now (the data directory's identity, --join) is still one.
+    return error instanceof NodeConfigError ? 2 : 1;
+  }
+  if (signals > 0) void running.stop().then(() => finish(0));
+  return finished;
+}
