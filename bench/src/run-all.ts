@@ -1,5 +1,23 @@
+/**
+ * Runs the benchmarks in order, or only those named: `tsx src/run-all.ts cluster` (through pnpm:
+ * `pnpm --filter @raftkit/bench bench -- cluster`), or RAFTKIT_BENCH=core-throughput,cluster.
+ */
+import { clusterBenchmark } from './cluster.js';
 import { coreThroughput } from './core-throughput.js';
 import { readThroughput } from './read-throughput.js';
 
-coreThroughput();
-await readThroughput();
+const benchmarks: Record<string, () => void | Promise<void>> = {
+  'core-throughput': coreThroughput,
+  'read-throughput': readThroughput,
+  cluster: clusterBenchmark,
+};
+
+const named = [...process.argv.slice(2).filter((argument) => argument !== '--'), ...(process.env.RAFTKIT_BENCH ?? '').split(',')].map((name) => name.trim()).filter((name) => name !== '');
+const unknown = named.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (named.length === 0 || named.includes(name)) await run();
+}
