@@ -43,6 +43,7 @@ export {
   type KvQuery,
 } from './kv/kv-state-machine.js';
 export {
+  ClientTimeoutError,
   createSimulation,
   SIMULATION_NODE_DEFAULTS,
   Simulation,
@@ -69,6 +70,27 @@ export {
   type FaultWeights,
 } from './sim/faults.js';
 export { checkLiveness, endFaults, type LivenessOptions, type LivenessReport } from './sim/liveness.js';
-export { SCENARIO_DISK_FAULTS, protocolVariant, runScenario, type ScenarioOptions, type ScenarioSummary } from './sim/scenario.js';
+export {
+  SCENARIO_DISK_FAULTS,
+  protocolVariant,
+  runScenario,
+  runtimeVariant,
+  type ClientContext,
+  type RuntimeVariant,
+  type ScenarioOptions,
+  type ScenarioSummary,
+} from './sim/scenario.js';
+export { NodeClock } from './sim/node-clock.js';
+export { checkConvergence, type ConvergenceReport } from './sim/convergence.js';
+export { startMembershipChurn, type MembershipChurn, type MembershipChurnCounts, type MembershipChurnOptions } from './sim/membership-churn.js';
+export { runMembershipScenario, type MembershipScenarioOptions, type MembershipScenarioSummary } from './sim/membership-scenario.js';
+export {
+  ApplyLedger,
+  createLedgerMachine,
+  runSessionScenario,
+  sessionKvModel,
+  type SessionScenarioOptions,
+  type SessionStats,
+} from './sim/session-scenario.js';
 export { createKvWorkload, runKvScenario, type KvScenarioOptions } from './sim/kv-scenario.js';
 export { describeEntries, describeMessage } from './sim/describe.js';

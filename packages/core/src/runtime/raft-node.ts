@@ -211,6 +211,8 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   /** Index of the last snapshot stored (or being stored). */
   private snapshotIndex = 0;
   private snapshotting = false;
+  /** While a received snapshot is being stored: the inputs (messages, ticks) waiting for it. */
+  private installing: (() => void)[] | undefined;
   /** Callbacks waiting for the applied index to move (membership changes). */
   private appliedWatchers: (() => void)[] = [];
 
@@ -308,7 +310,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       this.drain();
       while (this.restoring !== undefined) await this.restoring;
       this.assertStarting();
-      await this.transport.start((_from, message) => this.input(() => this.receive(message)));
+      await this.transport.start((_from, message) => this.input(() => this.unlessInstalling(() => this.receive(message))));
       this.assertStarting();
       this.state = 'running';
       this.scheduleTick();
@@ -512,23 +514,20 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     raft.receive({ ...message, done: false });
     const status = raft.status();
     if (status.term !== message.term || status.leader !== message.from) return;
-    if (!message.done) {
-      this.transport.send(message.from, this.snapshotReceiver.chunk(message, status.term));
-      return;
-    }
-    const chunks = this.snapshotReceiver.complete(message);
-    if (chunks === undefined) {
-      this.transport.send(message.from, this.snapshotReceiver.refusal(message, status.term));
-      return;
-    }
-    if (message.meta.index <= Math.max(status.commit, this.snapshotIndex)) {
+    // Chunks may arrive reordered or twice; the snapshot is whole once every byte up to the final
+    // message's offset is held, whichever message came last (found by @raftkit/sim, seed 226 of
+    // the membership scenario: a transfer refused every out-of-order chunk and never finished).
+    const { acknowledgement, complete } = this.snapshotReceiver.receive(message, status.term);
+    if (acknowledgement !== undefined) this.transport.send(message.from, acknowledgement);
+    if (complete === undefined) return;
+    if (complete.final.meta.index <= Math.max(status.commit, this.snapshotIndex)) {
       // A snapshot this node has already passed (its commit or its own snapshot is at or beyond
       // it) MUST NOT be stored: storage would move back to it and drop the log after it. The core
       // answers it without restoring anything.
-      raft.receive(message);
+      raft.receive(complete.final);
       return;
     }
-    this.installSnapshot(message, chunks);
+    this.installSnapshot(complete.final, complete.chunks);
   }
 
   /** installSnapshot stores a received snapshot, then lets the core restore from it. */
@@ -537,12 +536,35 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       yield* chunks;
     })();
     this.snapshotIndex = Math.max(this.snapshotIndex, message.meta.index);
+    // Until the core has the snapshot, messages and ticks wait: a term change in between (a vote
+    // request, an election timeout) would make the core drop the stored snapshot's message, and
+    // storage would hold a snapshot the core's log knows nothing of (found by @raftkit/sim, seed
+    // 359 of the transfer scenario: a later append truncating below it failed the node).
+    this.installing ??= [];
     this.enqueueWrite({
       kind: 'other',
       what: `storing the snapshot at ${message.meta.index}`,
       run: () => this.storage.saveSnapshot(message.meta, stream),
-      done: () => this.raft!.receive(message),
+      done: () => {
+        this.raft!.receive(message);
+        const waiting = this.installing ?? [];
+        this.installing = undefined;
+        for (const [position, input] of waiting.entries()) {
+          if (this.installing !== undefined) {
+            // A waiting message started another install: the rest waits for that one.
+            (this.installing as (() => void)[]).push(...waiting.slice(position));
+            return;
+          }
+          input();
+        }
+      },
     });
+  }
+
+  /** unlessInstalling runs a core input now, or after the received snapshot being stored reaches the core. */
+  private unlessInstalling(input: () => void): void {
+    if (this.installing !== undefined) this.installing.push(input);
+    else input();
   }
 
   /** maybeSnapshot stores a snapshot once enough entries were applied since the last one. */
@@ -684,7 +706,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     this.cancelTick = this.clock.setTimeout(() => {
       this.cancelTick = undefined;
       if (this.state !== 'running') return;
-      this.input(() => this.raft!.tick());
+      this.input(() => this.unlessInstalling(() => this.raft!.tick()));
       this.notifyAppliedWatchers();
       if (this.state === 'running') this.scheduleTick();
     }, this.tickMs);
@@ -741,7 +763,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     let done: () => void;
     let what: string;
     if (write.kind === 'persist') {
-      const persist = write.persist;
+      const persist = this.mergeQueuedPersists(write.persist);
       const options = persist.truncateFrom !== undefined ? { truncateFrom: persist.truncateFrom, hardState: persist.hardState } : { hardState: persist.hardState };
       run = () => this.storage.append(persist.entries, options);
       done = () => {
@@ -764,6 +786,31 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
         this.fail(new Error(`${what} failed`, { cause: error }));
       },
     );
+  }
+
+  /**
+   * mergeQueuedPersists folds the persists queued behind `first` into one write (group commit):
+   * while one write runs, later persists pile up, and the next write makes all of them durable
+   * with one fsync. Applying them in order to one list gives what applying them one by one would:
+   * a later truncation deletes the earlier persists' entries it covers, the last hard state wins,
+   * and the acknowledgement of the last seq acknowledges every earlier one.
+   */
+  private mergeQueuedPersists(first: PersistEffect): PersistEffect {
+    if (this.writeQueue[0]?.kind !== 'persist') return first;
+    let entries = [...first.entries];
+    let truncateFrom = first.truncateFrom;
+    let last = first;
+    while (this.writeQueue[0]?.kind === 'persist') {
+      const next = (this.writeQueue.shift() as { kind: 'persist'; persist: PersistEffect }).persist;
+      if (next.truncateFrom !== undefined) {
+        const cut = next.truncateFrom;
+        entries = entries.filter((entry) => entry.index < cut);
+        truncateFrom = Math.min(truncateFrom ?? cut, cut);
+      }
+      entries.push(...next.entries);
+      last = next;
+    }
+    return { type: 'persist', seq: last.seq, hardState: last.hardState, entries, ...(truncateFrom !== undefined ? { truncateFrom } : {}) };
   }
 
   /** releaseHeldSends sends, in order, every held message whose persist is now durable. */

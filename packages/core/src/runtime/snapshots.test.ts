@@ -265,6 +265,50 @@ describe('snapshots', () => {
     expect(history(lagging)).toEqual(range(1, 50));
   });
 
+  it('a term change while a received snapshot is being stored still lets the core adopt it: storage never runs ahead of the log', async () => {
+    // Found by @raftkit/sim (transfer scenario, seed 359): a vote request of a later term arrived
+    // while the snapshot was being written; the core then dropped the stored snapshot's message as
+    // stale, and its next append truncated below the snapshot on disk, failing the node.
+    let gated: NodeId | undefined;
+    let release: (() => void) | undefined;
+    const { cluster, leader, followers } = await startCluster({
+      config: { checkQuorum: false },
+      wrapStorage: (id, memory) =>
+        new Proxy(memory, {
+          get(target, property) {
+            if (property === 'saveSnapshot' && id === gated) {
+              return async (...args: Parameters<typeof memory.saveSnapshot>) => {
+                await new Promise<void>((resolve) => (release = resolve));
+                return target.saveSnapshot(...args);
+              };
+            }
+            const value = Reflect.get(target, property, target) as unknown;
+            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          },
+        }),
+    });
+    const [lagging, other] = followers as [NodeId, NodeId];
+    const { storage } = cluster.member(lagging);
+    await cluster.resolve(cluster.node(lagging).stop());
+    await write(leader, 1, 50);
+    gated = lagging;
+    await cluster.startNode(lagging, storage);
+    await cluster.waitFor(() => release !== undefined, 'the lagging follower to store the snapshot');
+    const term = cluster.node(lagging).status().term;
+    cluster.network.transport(other).send(lagging, { type: 'requestVote', from: other, to: lagging, term: term + 1, preVote: false, lastLogIndex: 100, lastLogTerm: 99 });
+    await cluster.run(30);
+    expect(cluster.node(lagging).status().term).toBe(term);
+    gated = undefined;
+    release!();
+    await cluster.run(0);
+    // Once the snapshot is on disk the core has it too, though a later term began meanwhile.
+    expect(storage.durable().snapshot).toMatchObject({ index: 40 });
+    expect(cluster.node(lagging).status()).toMatchObject({ snapshotIndex: 40, commit: 40, lastIndex: 40, term: term + 1 });
+    await cluster.waitFor(() => history(lagging).length === 50, 'the follower to catch up after the term change');
+    expect(history(lagging)).toEqual(range(1, 50));
+    expect(cluster.node(lagging).status().term).toBeGreaterThan(term);
+  });
+
   it('restarting a node whose storage holds a snapshot and a tail restores the snapshot and re-applies only the tail', async () => {
     const { cluster, leader, followers } = await startCluster();
     await write(leader, 1, 50);

@@ -34,9 +34,10 @@ export class HistoryRecorder<Command, Result> {
 
   /**
    * invoke runs `call` for `clientId` and records it. `target` names where it went, for the trace.
-   * Never rejects: failures come back as outcomes.
+   * Never rejects: failures come back as outcomes. With `readOnly` (a linearizable read, which
+   * changes nothing whatever happens) every failure is `failed` and left out of the history.
    */
-  async invoke(clientId: string, target: string, input: Command, call: () => Promise<Result>): Promise<InvokeOutcome<Result>> {
+  async invoke(clientId: string, target: string, input: Command, call: () => Promise<Result>, options: { readonly readOnly?: boolean } = {}): Promise<InvokeOutcome<Result>> {
     const pending: PendingCall<Command> = { clientId, input, callTime: this.clock.now() };
     this.pending.add(pending);
     this.trace(`call ${clientId} ${target}${describeValue(input)}`);
@@ -47,7 +48,7 @@ export class HistoryRecorder<Command, Result> {
       return { status: 'ok', result };
     } catch (error) {
       const code = error instanceof RaftError ? error.code : undefined;
-      if (code === 'NOT_LEADER' || code === 'PROPOSAL_DROPPED' || code === 'STOPPED') {
+      if (code === 'NOT_LEADER' || code === 'PROPOSAL_DROPPED' || code === 'STOPPED' || (options.readOnly === true && error instanceof RaftError)) {
         this.trace(`failed ${clientId} ${code}`);
         const leaderHint = (error as { leaderHint?: NodeId | null }).leaderHint ?? null;
         return { status: 'failed', error, leaderHint };

@@ -1,4 +1,4 @@
-import type { Entry, Message, RaftStatus, Role } from '@raftkit/core';
+import { encodeConfig, type Entry, type Message, type RaftStatus, type Role } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { InvariantChecker, type Inspector } from './invariants.js';
 import { SimDisk } from './sim-disk.js';
@@ -84,6 +84,20 @@ describe('InvariantChecker', () => {
     });
   });
 
+  it('Leader Completeness: a leader of a stale term (votes granted before a pause) need not hold what later terms committed', () => {
+    const checker = new InvariantChecker();
+    // Seen committed by a node in term 3: committed in term 3 at the latest.
+    checker.observe('a', core([entry(1, 1), entry(2, 3)], { commit: 2, term: 3 }));
+    checker.leaderElected('b', 2, core([entry(1, 1), entry(2, 2)]));
+    checker.leaderElected('c', 3, core([entry(1, 1)]));
+    expect(checker.violation).toBeUndefined();
+    checker.leaderElected('b', 4, core([entry(1, 1), entry(2, 2)]));
+    expect(checker.violation).toEqual({
+      invariant: 'Leader Completeness',
+      detail: 'b became leader of term 4 without the committed entry 2@3 (committed on a); it holds 2@2',
+    });
+  });
+
   it('Leader Append-Only: a leader whose old last entry is replaced within its term is a violation', () => {
     const checker = new InvariantChecker();
     const leader = core([entry(1, 1), entry(2, 2)], { role: 'leader', term: 2 });
@@ -152,6 +166,49 @@ describe('InvariantChecker', () => {
       invariant: 'Commit Durability',
       detail: 'c lacks the committed entry 3@2 (committed on a) yet could be elected: its durable log (last 3@3) is at least as up-to-date as those of a, b, c',
     });
+  });
+
+  it('Commit Durability with membership: a node campaigns in the configuration of its own durable log, needing a quorum of it', () => {
+    const config = (voters: string[], outgoingVoters: string[] = []): Entry => ({
+      index: 2,
+      term: 1,
+      type: 'config',
+      data: encodeConfig({ voters, outgoingVoters, learners: [] }),
+    });
+    // Entry 3@2 is committed on a, b and c; d and e hold only the configuration at 2.
+    const committed = () => {
+      const checker = new InvariantChecker();
+      checker.observe('a', core([entry(1, 1), config(['a', 'b', 'c']), entry(3, 2)], { commit: 3, term: 2 }));
+      return checker;
+    };
+    const full = [entry(1, 1), config(['a', 'b', 'c']), entry(3, 2)];
+    const disks = new Map([
+      ['a', diskWith(full)],
+      ['b', diskWith(full)],
+      ['c', diskWith(full)],
+      ['d', diskWith([entry(1, 1), config(['a', 'b', 'c'])])],
+      ['e', diskWith([entry(1, 1), config(['a', 'b', 'c'])])],
+    ]);
+    const configOf = (id: string) => disks.get(id)!.config();
+    // d lacks 3@2, but its own configuration [a, b, c] does not make it a voter: it cannot campaign.
+    let checker = committed();
+    checker.committedIsSafe(['a', 'b', 'c', 'd', 'e'], disks, configOf);
+    expect(checker.violation).toBeUndefined();
+    // d's durable log names itself and e as voters with a: d and e make a majority of [a, d, e].
+    disks.set('d', diskWith([entry(1, 1), config(['a', 'd', 'e'])]));
+    checker = committed();
+    checker.committedIsSafe(['a', 'b', 'c', 'd', 'e'], disks, configOf);
+    expect(checker.violation).toEqual({
+      invariant: 'Commit Durability',
+      detail:
+        'd lacks the committed entry 3@2 (committed on a) yet could be elected: its durable log (last 2@1) is at least as up-to-date as those of d, e, ' +
+        'a quorum of its configuration voters [a,d,e]',
+    });
+    // Joint: d and e are a majority of the incoming [a, d, e] but not of the outgoing [a, b, c].
+    disks.set('d', diskWith([entry(1, 1), config(['a', 'd', 'e'], ['a', 'b', 'c'])]));
+    checker = committed();
+    checker.committedIsSafe(['a', 'b', 'c', 'd', 'e'], disks, configOf);
+    expect(checker.violation).toBeUndefined();
   });
 
   it('Restart State: a node that restarts with more or less than its disk holds is a violation', () => {

@@ -9,7 +9,9 @@
  *   logs up to there.
  * - State Machine Safety: index → the term of the entry committed there, from every node's commit
  *   index and every apply. A second, different term at an index is a violation.
- * - Leader Completeness: a new leader's log must hold every entry committed so far.
+ * - Leader Completeness: a new leader's log must hold every entry committed in an earlier term
+ *   (a candidate whose votes were granted long ago, e.g. before a process pause, may win a stale
+ *   term after later terms committed more; it need not hold those).
  * - Commit Durability: no voter lacking a committed entry could win an election on what the
  *   disks hold (Leader Completeness for every POSSIBLE future leader, checked after every step).
  * - Leader Append-Only and monotonic term / commit / applied, per node incarnation.
@@ -19,7 +21,7 @@
  * The first violation is kept; later ones are ignored. Observations arrive from inside the
  * runtime's callbacks, where throwing would be swallowed, so the simulation throws after the step.
  */
-import type { Entry, Message, NodeId, RaftStatus } from '@raftkit/core';
+import type { Entry, MembershipConfig, Message, NodeId, RaftStatus } from '@raftkit/core';
 import type { SimDisk } from './sim-disk.js';
 import type { InvariantName } from './violation.js';
 
@@ -62,6 +64,11 @@ export class InvariantChecker {
   /** committedTerms[index] is the term of the entry committed at index. */
   private readonly committedTerms: number[] = [];
   private readonly committedBy: NodeId[] = [];
+  /**
+   * committedBefore[index] bounds the term in which the entry at index was committed: the lowest
+   * current term of a node seen holding it committed. A leader of a later term must hold it.
+   */
+  private readonly committedBefore: number[] = [];
   private highestCommitted = 0;
   private readonly incarnations = new Map<NodeId, Incarnation>();
 
@@ -122,7 +129,7 @@ export class InvariantChecker {
     const snapshotIndex = inspector.status().snapshotIndex;
     for (let index = snapshotIndex + 1; index <= this.highestCommitted; index++) {
       const committedTerm = this.committedTerms[index];
-      if (committedTerm === undefined) continue;
+      if (committedTerm === undefined || !((this.committedBefore[index] ?? Number.POSITIVE_INFINITY) < term)) continue;
       const held = inspector.entry(index)?.term;
       if (held !== committedTerm) {
         this.report(
@@ -158,7 +165,8 @@ export class InvariantChecker {
       this.report('Monotonic State', `${id} applied ${index}@${term} after already applying ${incarnation.lastApplyCall}`);
     }
     incarnation.lastApplyCall = index;
-    this.committed(id, index, term);
+    // The node's current term is not known here: observe() bounds the commit term.
+    this.committed(id, index, term, Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -208,7 +216,7 @@ export class InvariantChecker {
         this.report('State Machine Safety', `${id} has commit index ${status.commit} but no entry at ${index} (last ${status.lastIndex})`);
         break;
       }
-      this.committed(id, index, entry.term);
+      this.committed(id, index, entry.term, status.term);
     }
     if (status.commit > incarnation.checkedCommit) incarnation.checkedCommit = status.commit;
 
@@ -233,42 +241,54 @@ export class InvariantChecker {
    * COULD elect from now on, not only those it did: the highest committed entry must be durable on
    * enough voters that no voter lacking it could win an election, even if every node crashed now
    * and restarted from its disk. A voter lacking it could win when its durable log is at least as up-to-date
-   * (§5.4.1) as the durable logs of a majority (itself included). Raft's proof of Leader
-   * Completeness shows this never happens once an entry is committed; an unsafe commit rule or an
-   * early acknowledgement make it happen at once, long before the bad election itself.
+   * (§5.4.1) as the durable logs of a quorum (itself included) of the configuration it would
+   * campaign in. Raft's proof of Leader Completeness shows this never happens once an entry is
+   * committed; an unsafe commit rule or an early acknowledgement make it happen at once, long
+   * before the bad election itself.
+   *
+   * With `configOf`, membership may change: a node campaigns in the configuration of its own
+   * durable log (the last configuration entry, committed or not: thesis §4.1), must be a voter in
+   * it, and needs a majority of its voters and, while joint, of its outgoing voters too. Without
+   * it, `voters` is the fixed configuration of every node.
    *
    * Checking the highest committed entry suffices: a log holding it holds every committed entry
    * before it (Log Matching, checked separately).
    */
-  committedIsSafe(voters: readonly NodeId[], disks: ReadonlyMap<NodeId, SimDisk>): void {
+  committedIsSafe(voters: readonly NodeId[], disks: ReadonlyMap<NodeId, SimDisk>, configOf?: (id: NodeId) => MembershipConfig | undefined): void {
     const index = this.highestCommitted;
     const term = this.committedTerms[index];
     // Every node writes the same bootstrap entry 1@1 itself: it is committed by construction.
     if (term === undefined || index <= 1) return;
-    const majority = Math.floor(voters.length / 2) + 1;
-    for (const candidate of voters) {
-      const disk = disks.get(candidate)!;
+    const fixed: MembershipConfig = { voters, outgoingVoters: [], learners: [] };
+    for (const [candidate, disk] of disks) {
       if (index <= disk.snapshotIndex() || disk.term(index) === term) continue;
+      const config = configOf === undefined ? fixed : configOf(candidate);
+      if (config === undefined || !(config.voters.includes(candidate) || config.outgoingVoters.includes(candidate))) continue;
       const lastIndex = disk.lastIndex();
       const lastTerm = disk.term(lastIndex) ?? 0;
-      const electors = voters.filter((voter) => {
-        const other = disks.get(voter)!;
+      const wouldVote = (voter: NodeId): boolean => {
+        const other = disks.get(voter);
+        if (other === undefined) return false;
         const otherLastIndex = other.lastIndex();
         const otherLastTerm = other.term(otherLastIndex) ?? 0;
         return lastTerm > otherLastTerm || (lastTerm === otherLastTerm && lastIndex >= otherLastIndex);
-      });
-      if (electors.length >= majority) {
+      };
+      const electors = [...new Set([...config.voters, ...config.outgoingVoters])].filter(wouldVote);
+      const majorityOf = (group: readonly NodeId[]) => group.length === 0 || electors.filter((id) => group.includes(id)).length > group.length / 2;
+      if (majorityOf(config.voters) && majorityOf(config.outgoingVoters)) {
         this.report(
           'Commit Durability',
           `${candidate} lacks the committed entry ${index}@${term} (committed on ${this.committedBy[index]}) yet could be elected: ` +
-            `its durable log (last ${lastIndex}@${lastTerm}) is at least as up-to-date as those of ${electors.join(', ')}`,
+            `its durable log (last ${lastIndex}@${lastTerm}) is at least as up-to-date as those of ${electors.join(', ')}` +
+            (configOf === undefined ? '' : `, a quorum of its configuration ${describeConfig(config)}`),
         );
         return;
       }
     }
   }
 
-  private committed(id: NodeId, index: number, term: number): void {
+  private committed(id: NodeId, index: number, term: number, observerTerm: number): void {
+    if (observerTerm < (this.committedBefore[index] ?? Number.POSITIVE_INFINITY)) this.committedBefore[index] = observerTerm;
     const known = this.committedTerms[index];
     if (known === undefined) {
       this.committedTerms[index] = term;
@@ -294,4 +314,11 @@ export function fingerprintOf(entry: Entry): string {
   let hash = 0x811c9dc5;
   for (const byte of entry.data) hash = Math.imul(hash ^ byte, 0x01000193);
   return `${entry.type}:${entry.data.byteLength}:${(hash >>> 0).toString(16)}`;
+}
+
+/** describeConfig renders a configuration as voters, outgoing voters (joint) and learners. */
+export function describeConfig(config: MembershipConfig): string {
+  const outgoing = config.outgoingVoters.length > 0 ? ` outgoing [${config.outgoingVoters.join(',')}]` : '';
+  const learners = config.learners.length > 0 ? ` learners [${config.learners.join(',')}]` : '';
+  return `voters [${config.voters.join(',')}]${outgoing}${learners}`;
 }

@@ -47,8 +47,9 @@ export interface LivenessReport {
   readonly proposalMs: readonly number[];
 }
 
-/** endFaults heals every link, calms the network and restarts every crashed node. */
+/** endFaults heals every link, calms the network, resumes every paused node and restarts every crashed one. */
 export async function endFaults<Command, Query, Result>(simulation: Simulation<Command, Query, Result>, links: LinkFaults = DEFAULT_LINK_FAULTS): Promise<void> {
+  for (const id of simulation.ids) simulation.resume(id);
   simulation.heal();
   simulation.setLinks(links);
   for (const id of simulation.ids) if (!simulation.isUp(id)) await simulation.restart(id);

@@ -3,7 +3,7 @@
  * survives a crash. The same class also serves as the image of "the disk once every queued write
  * has landed", which is what the node's in-memory log should look like.
  */
-import type { AppendOptions, Entry, HardState, LoadedState, SnapshotMeta } from '@raftkit/core';
+import { decodeConfig, type AppendOptions, type Entry, type HardState, type LoadedState, type MembershipConfig, type SnapshotMeta } from '@raftkit/core';
 
 /** StoredSnapshot is a snapshot's meta and bytes. */
 export interface StoredSnapshot {
@@ -17,6 +17,9 @@ export class SimDisk {
   snapshot: StoredSnapshot | undefined;
   /** Entries after the snapshot, contiguous, oldest first. Entry objects are never mutated. */
   entries: Entry[] = [];
+
+  /** The configuration last found by `config()`, and what it was found from. */
+  private configCache: { readonly last: Entry | undefined; readonly snapshot: StoredSnapshot | undefined; readonly config: MembershipConfig | undefined } | undefined;
 
   /** clone returns an independent image (entry objects are shared: they are immutable). */
   clone(): SimDisk {
@@ -41,6 +44,27 @@ export class SimDisk {
     if (index === snapshotIndex) return this.snapshot?.meta.term ?? 0;
     if (index < snapshotIndex) return undefined;
     return this.entries[index - snapshotIndex - 1]?.term;
+  }
+
+  /**
+   * config is the configuration a node restarted from this disk would be in: that of the last
+   * configuration entry (a configuration takes effect when appended, committed or not), else the
+   * snapshot's, else none (an empty disk). Cached until the log or snapshot changes.
+   */
+  config(): MembershipConfig | undefined {
+    const last = this.entries.at(-1);
+    const cached = this.configCache;
+    if (cached !== undefined && cached.last === last && cached.snapshot === this.snapshot) return cached.config;
+    let config = this.snapshot?.meta.config;
+    for (let position = this.entries.length - 1; position >= 0; position--) {
+      const entry = this.entries[position]!;
+      if (entry.type === 'config') {
+        config = decodeConfig(entry.data);
+        break;
+      }
+    }
+    this.configCache = { last, snapshot: this.snapshot, config };
+    return config;
   }
 
   /**

@@ -53,6 +53,7 @@ export class SimNetwork {
   private readonly linkFaults = new Map<string, LinkFaults>();
   private defaults: LinkFaults;
   private messages = 0;
+  private readonly sentByType = new Map<Message['type'], number>();
 
   constructor(options: SimNetworkOptions) {
     this.clock = options.clock;
@@ -129,8 +130,14 @@ export class SimNetwork {
     this.linkFaults.clear();
   }
 
+  /** sentCount is how many messages of `type` were sent (delivered or not). */
+  sentCount(type: Message['type']): number {
+    return this.sentByType.get(type) ?? 0;
+  }
+
   private send(from: NodeId, to: NodeId, message: Message): void {
     const number = ++this.messages;
+    this.sentByType.set(message.type, (this.sentByType.get(message.type) ?? 0) + 1);
     this.sent?.(from, message);
     const text = this.trace === undefined ? '' : `m${number} ${from}>${to} ${describeMessage(message)}`;
     if (this.isCut(from, to)) {

@@ -18,6 +18,7 @@ import {
   createRaftNode,
   createVirtualClock,
   type Codec,
+  type MembershipConfig,
   type Message,
   type NodeId,
   type RaftNode,
@@ -32,7 +33,8 @@ import {
 import type { Operation } from '../linearizability/history.js';
 import { flush } from './flush.js';
 import { HistoryRecorder, type InvokeOutcome } from './history-recorder.js';
-import { InvariantChecker, type Inspector } from './invariants.js';
+import { describeConfig, InvariantChecker, type Inspector } from './invariants.js';
+import { NodeClock } from './node-clock.js';
 import { observeApplies } from './observed-state-machine.js';
 import { deriveRandom, deriveRng, type SimRandom } from './random.js';
 import { SimDisk } from './sim-disk.js';
@@ -40,6 +42,15 @@ import { DEFAULT_LINK_FAULTS, SimNetwork, type LinkFaults } from './sim-network.
 import { DEFAULT_DISK_FAULTS, SimStorage, type DiskFaults } from './sim-storage.js';
 import { Trace } from './trace.js';
 import { SimulationViolation, type InvariantName } from './violation.js';
+
+/** ClientTimeoutError: a simulated client stopped waiting; the operation's outcome is unknown. */
+export class ClientTimeoutError extends Error {
+  override readonly name = 'ClientTimeoutError';
+  readonly code = 'CLIENT_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`the client gave up after ${timeoutMs} ms without an answer`);
+  }
+}
 
 /** SimulationNodeConfig: the node config the simulation passes to every node (id and random are its own). */
 export type SimulationNodeConfig = Partial<Omit<RaftNodeConfig, 'id' | 'random'>>;
@@ -58,6 +69,11 @@ export interface SimulationOptions<Command, Query, Result> {
   readonly seed: number;
   /** Node ids, or a count (ids n1..nN). Default 3. */
   readonly nodes?: number | readonly NodeId[];
+  /**
+   * The nodes that bootstrap the cluster as its voters. Default: every node. The others start
+   * empty and wait as non-members until a leader adds them (`changeMembership`).
+   */
+  readonly members?: readonly NodeId[];
   /** Makes a fresh state machine for each node incarnation (a restart starts from an empty one). */
   readonly stateMachine: () => StateMachine<Command, Query, Result>;
   /** Turns commands into entry bytes. Default: JSON. */
@@ -66,6 +82,12 @@ export interface SimulationOptions<Command, Query, Result> {
   readonly config?: SimulationNodeConfig;
   /** Proposal timeout. Default 20 ticks. */
   readonly proposalTimeoutMs?: number;
+  /**
+   * A client recorded through `invoke` or `invokeRead` gives up after this long and
+   * records an unknown outcome (a paused node answers nothing, not even its own timeout).
+   * Default 5 × proposalTimeoutMs.
+   */
+  readonly clientTimeoutMs?: number;
   /** Further RaftNode options for every node (snapshot policy, ...). */
   readonly nodeOptions?: SimulationNodeOptions<Command, Query, Result>;
   /** Every link's initial behaviour. Default DEFAULT_LINK_FAULTS. */
@@ -92,11 +114,15 @@ interface Member<Command, Query, Result> {
   node: RaftNode<Command, Query, Result> | undefined;
   storage: SimStorage | undefined;
   machine: StateMachine<Command, Query, Result> | undefined;
+  /** The running incarnation's clock (paused while the process is paused). */
+  clock: NodeClock | undefined;
   /** The running incarnation's core, once it has started. */
   inspector: Inspector | undefined;
   detach: () => void;
   /** The status fields traced last, to trace only changes. */
   traced: string;
+  /** The configuration index traced last. */
+  tracedConfig: number;
 }
 
 /** createSimulation builds a stopped simulation; call `start()`. */
@@ -108,6 +134,8 @@ export function createSimulation<Command, Query, Result>(options: SimulationOpti
 export class Simulation<Command, Query, Result> {
   readonly seed: number;
   readonly ids: readonly NodeId[];
+  /** The configuration the cluster bootstraps with (see `SimulationOptions.members`). */
+  readonly bootstrap: MembershipConfig;
   readonly clock: VirtualClock = createVirtualClock();
   readonly trace: Trace;
   readonly network: SimNetwork;
@@ -122,6 +150,7 @@ export class Simulation<Command, Query, Result> {
   private readonly disks = new Map<NodeId, SimDisk>();
   private readonly recorder: HistoryRecorder<Command, Result>;
   private readonly proposalTimeoutMs: number;
+  private readonly clientTimeoutMs: number;
   private failure: SimulationViolation | undefined;
   private readonly roleListeners = new Set<(id: NodeId, event: RoleChangedEvent) => void>();
 
@@ -132,8 +161,12 @@ export class Simulation<Command, Query, Result> {
     const nodes = options.nodes ?? 3;
     this.ids = typeof nodes === 'number' ? Array.from({ length: nodes }, (_, i) => `n${i + 1}`) : [...nodes];
     if (this.ids.length === 0 || new Set(this.ids).size !== this.ids.length) throw new RangeError(`nodes must be distinct and non-empty: ${this.ids.join(', ')}`);
+    const members = options.members ?? this.ids;
+    if (members.length === 0 || members.some((id) => !this.ids.includes(id))) throw new RangeError(`members must be a non-empty subset of the nodes: ${members.join(', ')}`);
+    this.bootstrap = { voters: [...members], outgoingVoters: [], learners: [] };
     this.nodeConfig = { ...SIMULATION_NODE_DEFAULTS, ...options.config } as SimulationNodeConfig & typeof SIMULATION_NODE_DEFAULTS;
     this.proposalTimeoutMs = options.proposalTimeoutMs ?? 20 * this.nodeConfig.tickMs;
+    this.clientTimeoutMs = options.clientTimeoutMs ?? 5 * this.proposalTimeoutMs;
     this.checker = new InvariantChecker(new Set(options.ignoreInvariants ?? []));
     this.trace = new Trace({ record: options.recordTrace ?? false, recent: options.recentEvents ?? 50 });
     this.recorder = new HistoryRecorder(this.clock, (text) => this.record(text));
@@ -148,7 +181,7 @@ export class Simulation<Command, Query, Result> {
     });
     for (const id of this.ids) {
       this.disks.set(id, new SimDisk());
-      this.members.set(id, { id, disk: this.disks.get(id)!, incarnation: 0, up: false, node: undefined, storage: undefined, machine: undefined, inspector: undefined, detach: () => {}, traced: '' });
+      this.members.set(id, { id, disk: this.disks.get(id)!, incarnation: 0, up: false, node: undefined, storage: undefined, machine: undefined, clock: undefined, inspector: undefined, detach: () => {}, traced: '', tracedConfig: -1 });
     }
   }
 
@@ -168,6 +201,7 @@ export class Simulation<Command, Query, Result> {
     const member = this.member(id);
     if (!member.up) return;
     member.up = false;
+    member.clock?.discard();
     const report = member.storage!.crash();
     member.detach();
     this.record(`crash ${id} landed ${report.landed} lost ${report.lost}`);
@@ -185,6 +219,31 @@ export class Simulation<Command, Query, Result> {
   /** isUp tells whether `id` is running. */
   isUp(id: NodeId): boolean {
     return this.member(id).up;
+  }
+
+  /**
+   * pause freezes `id`'s process: its ticks, timeouts and disk completions stop, and messages and
+   * client calls to it wait, while virtual time goes on for the others. `freezeTime` also stops its
+   * clock for the length of the pause (see NodeClock). A crash ends the pause (and its backlog).
+   */
+  pause(id: NodeId, options: { readonly freezeTime?: boolean } = {}): void {
+    const member = this.member(id);
+    if (!member.up || member.clock === undefined || member.clock.paused) return;
+    member.clock.pause(options);
+    this.record(`pause ${id}${options.freezeTime === true ? ' freezing its clock' : ''}`);
+  }
+
+  /** resume lets a paused `id` run again: what waited (timers, messages, calls) runs first, in order. */
+  resume(id: NodeId): void {
+    const clock = this.member(id).clock;
+    if (clock === undefined || !clock.paused) return;
+    this.record(`resume ${id} with ${clock.heldCount} waiting`);
+    clock.resume();
+  }
+
+  /** isPaused tells whether `id` is paused. */
+  isPaused(id: NodeId): boolean {
+    return this.member(id).clock?.paused === true;
   }
 
   /** upNodes lists the running nodes. */
@@ -220,6 +279,8 @@ export class Simulation<Command, Query, Result> {
   leader(): NodeId | undefined {
     let best: { id: NodeId; term: number } | undefined;
     for (const id of this.upNodes()) {
+      // A node still loading its storage has no role yet.
+      if (this.member(id).inspector === undefined) continue;
       const status = this.node(id).status();
       if (status.role === 'leader' && (best === undefined || status.term > best.term)) best = { id, term: status.term };
     }
@@ -230,8 +291,11 @@ export class Simulation<Command, Query, Result> {
   stableLeader(): NodeId | undefined {
     const leader = this.leader();
     if (leader === undefined) return undefined;
-    const term = this.node(leader).status().term;
-    return this.upNodes().every((id) => {
+    const { term, config } = this.node(leader).status();
+    // Only members follow the leader: a node waiting to be added, or removed, hears from no one.
+    const members = new Set([...config.voters, ...config.outgoingVoters, ...config.learners, leader]);
+    return this.upNodes().filter((id) => members.has(id)).every((id) => {
+      if (this.member(id).inspector === undefined) return false;
       const status = this.node(id).status();
       return status.term === term && status.leader === leader;
     })
@@ -371,7 +435,57 @@ export class Simulation<Command, Query, Result> {
   propose(id: NodeId, command: Command): Promise<Result> {
     const member = this.member(id);
     if (!member.up || member.node === undefined) return Promise.reject(new NodeStoppedError(`${id} is down`));
-    return member.node.propose(command);
+    const node = member.node;
+    return this.whenRunning(member, () => node.propose(command));
+  }
+
+  /** read asks `id` for a linearizable read (`RaftNode.read`). Not recorded in the history. */
+  read(id: NodeId, query: Query): Promise<Result> {
+    const member = this.member(id);
+    if (!member.up || member.node === undefined) return Promise.reject(new NodeStoppedError(`${id} is down`));
+    const node = member.node;
+    return this.whenRunning(member, () => node.read(query));
+  }
+
+  /**
+   * invokeRead reads `query` on `id` for `clientId` and records it as the operation `input` (the
+   * model's name for the read). A read changes nothing, so a failed one is not recorded at all.
+   */
+  invokeRead(clientId: string, id: NodeId, input: Command, query: Query): Promise<InvokeOutcome<Result>> {
+    return this.recorder.invoke(clientId, `${id} read `, input, () => this.withClientTimeout(this.read(id, query)), { readOnly: true });
+  }
+
+  /**
+   * track records an operation whose outcome `call` decides, by the same rules as `invoke`: for
+   * clients that do more than one proposal per operation (retries with a session, ...). The call
+   * decides how long to wait: no client timeout applies.
+   */
+  track(clientId: string, label: string, input: Command, call: () => Promise<Result>): Promise<InvokeOutcome<Result>> {
+    return this.recorder.invoke(clientId, `${label} `, input, call);
+  }
+
+  /** withClientTimeout rejects with ClientTimeoutError if `call` has not settled within clientTimeoutMs. */
+  private withClientTimeout<T>(call: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.clock.setTimeout(() => reject(new ClientTimeoutError(this.clientTimeoutMs)), this.clientTimeoutMs);
+      call.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** whenRunning calls `call` now, or once `member` resumes if it is paused (the request waits). */
+  private whenRunning<T>(member: Member<Command, Query, Result>, call: () => Promise<T>): Promise<T> {
+    const clock = member.clock;
+    if (clock === undefined || !clock.paused) return call();
+    return new Promise<T>((resolve, reject) => clock.hold(() => call().then(resolve, reject)));
   }
 
   /**
@@ -380,7 +494,7 @@ export class Simulation<Command, Query, Result> {
    * all when it certainly was not applied. A client SHOULD have one invoke running at a time.
    */
   invoke(clientId: string, id: NodeId, command: Command): Promise<InvokeOutcome<Result>> {
-    return this.recorder.invoke(clientId, `${id} `, command, () => this.propose(id, command));
+    return this.recorder.invoke(clientId, `${id} `, command, () => this.withClientTimeout(this.propose(id, command)));
   }
 
   /** history is every recorded operation; calls still running count as unknown outcomes. */
@@ -426,9 +540,10 @@ export class Simulation<Command, Query, Result> {
   private async startNode(member: Member<Command, Query, Result>): Promise<void> {
     const id = member.id;
     member.incarnation++;
+    const clock = new NodeClock(this.clock);
     const storage = new SimStorage({
       disk: member.disk,
-      clock: this.clock,
+      clock,
       random: this.storageRandom,
       faults: this.options.disk ?? DEFAULT_DISK_FAULTS,
       trace: (text) => this.record(`${id} ${text}`),
@@ -437,9 +552,12 @@ export class Simulation<Command, Query, Result> {
     let detached = false;
     const transport = this.network.transport(id);
     const guarded: Transport = {
-      start: (onMessage) => transport.start(onMessage),
+      // A paused process reads nothing from its sockets and sends nothing: both wait for resume.
+      start: (onMessage) => transport.start((from, message) => clock.hold(() => onMessage(from, message))),
       send: (to, message) => {
-        if (!detached) transport.send(to, message);
+        clock.hold(() => {
+          if (!detached) transport.send(to, message);
+        });
       },
       close: () => transport.close(),
     };
@@ -450,12 +568,12 @@ export class Simulation<Command, Query, Result> {
       storage,
       transport: guarded,
       stateMachine: observeApplies(machine, (meta) => this.checker.applied(id, meta.index, meta.term)),
-      clock: this.clock,
-      bootstrap: { voters: [...this.ids], outgoingVoters: [], learners: [] },
+      clock,
+      ...(this.bootstrap.voters.includes(id) ? { bootstrap: this.bootstrap } : {}),
       proposalTimeoutMs: this.proposalTimeoutMs,
       ...(this.options.codec !== undefined ? { codec: this.options.codec } : {}),
     });
-    Object.assign(member, { node, storage, machine, up: true, traced: '', inspector: undefined });
+    Object.assign(member, { node, storage, machine, clock, up: true, traced: '', tracedConfig: -1, inspector: undefined });
     member.detach = () => {
       detached = true;
       void transport.close();
@@ -493,8 +611,12 @@ export class Simulation<Command, Query, Result> {
         member.traced = traced;
         this.record(`${member.id} ${traced}`);
       }
+      if (status.configIndex !== member.tracedConfig) {
+        member.tracedConfig = status.configIndex;
+        this.record(`${member.id} config@${status.configIndex} ${describeConfig(status.config)}`);
+      }
     }
-    this.checker.committedIsSafe(this.ids, this.disks);
+    this.checker.committedIsSafe(this.ids, this.disks, (id) => this.disks.get(id)!.config() ?? (this.bootstrap.voters.includes(id) ? this.bootstrap : undefined));
   }
 
   private messageSent(from: NodeId, message: Message): void {

@@ -5,7 +5,8 @@
 
 /**
  * InvariantName names what was broken: Raft's five safety properties (Figure 3 of the paper), the
- * simulator's durability and monotonicity checks, and the scenario checks.
+ * simulator's durability and monotonicity checks, and the scenario checks (Convergence: every
+ * member ends with the same state; Exactly Once: a retried session command is applied once).
  */
 export type InvariantName =
   | 'Election Safety'
@@ -20,8 +21,11 @@ export type InvariantName =
   | 'Durable Vote'
   | 'Durable Term'
   | 'Node Failure'
+  | 'Client Failure'
   | 'Liveness'
-  | 'Linearizability';
+  | 'Linearizability'
+  | 'Convergence'
+  | 'Exactly Once';
 
 /** SimulationViolation carries the seed that reproduces it and the events that led to it. */
 export class SimulationViolation extends Error {
