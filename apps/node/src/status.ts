@@ -19,6 +19,10 @@ export function membershipOf(config: MembershipConfig, id: string): Membership {
 export interface NodeStatusView extends NodeStatusSummary {
   readonly clusterId: string;
   readonly leaseRemainingMs: number;
+  /** On the leader: each peer's replication progress (`state: 'snapshot'` while one is installed). */
+  readonly peers: readonly { readonly id: string; readonly match: number; readonly next: number; readonly state: string; readonly ticksSinceHeard: number }[];
+  /** On the leader: the peers a snapshot is being streamed to right now. */
+  readonly sendingSnapshotTo: readonly string[];
 }
 
 /**
@@ -41,5 +45,7 @@ export function statusView(status: RaftNodeStatus, clusterId: string, electionTi
     unresponsive: status.role === 'leader' ? status.progress.filter((peer) => peer.ticksSinceHeard >= electionTicks).map((peer) => peer.id) : [],
     clusterId,
     leaseRemainingMs: status.leaseRemainingMs,
+    peers: status.progress.map(({ id, match, next, state, ticksSinceHeard }) => ({ id, match, next, state, ticksSinceHeard })),
+    sendingSnapshotTo: [...status.sendingSnapshotTo],
   };
 }
