@@ -3,7 +3,7 @@
  * left elect a leader, keep every acknowledged write and take new ones.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, putRetrying, status, TestCluster } from './support/cluster.js';
+import { call, putRetrying, status, TestCluster, waitFor } from './support/cluster.js';
 
 let cluster: TestCluster | undefined;
 afterAll(async () => {
@@ -30,7 +30,13 @@ describe('a 5-node cluster', () => {
         expect({ n, status: answer.status, value: answer.text }).toEqual({ n, status: 200, value: `v${n}` });
       }
     }
-    const leaderStatus = await status(next.leader);
-    expect(leaderStatus.unresponsive.sort()).toEqual([leader.id, follower.id].sort());
+    // The new leader marks a peer unresponsive once it has not heard from it for an election
+    // timeout of its own leadership, which may not have passed yet: wait for it, with a deadline.
+    const killed = [leader.id, follower.id].sort();
+    const unresponsive = await waitFor(`${next.leader.id} to list ${killed.join(', ')} as unresponsive`, async () => {
+      const listed = (await status(next.leader)).unresponsive.sort();
+      return listed.length === killed.length ? listed : undefined;
+    });
+    expect(unresponsive).toEqual(killed);
   });
 });
