@@ -398,6 +398,26 @@ describe('createRaftNode config validation', () => {
     expect(createRaftNode({ ...base(), config: { id: 'a', tickMs: 1 } }).id).toBe('a');
   });
 
+  // Each runtime limit fails at creation with INVALID_LIMIT and a message naming the option.
+  it.each([
+    ['proposalTimeoutMs 0', { proposalTimeoutMs: 0 }, /proposalTimeoutMs/],
+    ['proposalTimeoutMs NaN', { proposalTimeoutMs: Number.NaN }, /proposalTimeoutMs/],
+    ['leaseReads.driftMs below 0', { leaseReads: { driftMs: -1 } }, /driftMs/],
+    // tickMs 100 and electionTicks 10: the lease is at most 900 ms, so a 900 ms margin leaves none.
+    ['leaseReads.driftMs as long as the lease', { leaseReads: { driftMs: 900 } }, /driftMs/],
+    ['snapshot.entries 0', { snapshot: { entries: 0 } }, /snapshot\.entries/],
+    ['snapshot.trailing -1', { snapshot: { entries: 10, trailing: -1 } }, /snapshot\.trailing/],
+    ['snapshot.entries 1.5', { snapshot: { entries: 1.5 } }, /snapshot\.entries/],
+  ] as const)('throws ConfigError INVALID_LIMIT for %s', (_name, options, message) => {
+    const create = () => createRaftNode({ ...base(), ...options, config: { id: 'a', tickMs: 100, electionTicks: 10 } });
+    expect(create).toThrow(ConfigError);
+    expect(create).toThrow(expect.objectContaining({ code: 'INVALID_LIMIT', message: expect.stringMatching(message) }));
+  });
+
+  it('accepts a lease drift margin just under the lease', () => {
+    expect(createRaftNode({ ...base(), leaseReads: { driftMs: 899 }, config: { id: 'a', tickMs: 100, electionTicks: 10 } }).id).toBe('a');
+  });
+
   it("validates the core's config at creation (INVALID_ELECTION_TICKS)", () => {
     expect(() => createRaftNode({ ...base(), config: { id: 'a', electionTicks: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ELECTION_TICKS' }));
   });

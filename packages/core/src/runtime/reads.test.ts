@@ -158,6 +158,12 @@ describe('read (lease)', () => {
     expect(cluster.sent.length).toBe(before);
   });
 
+  it('a configured drift margin is taken off the lease: driftMs 30 leaves 90 - 30 = 60 ms', async () => {
+    const { cluster, leader } = await startCluster({ leaseReads: { driftMs: 30 } });
+    await cluster.run(10);
+    expect(cluster.node(leader).status().leaseRemainingMs).toBe(60);
+  });
+
   it('after the isolated leader passes its lease, a read is not answered locally: it falls back to ReadIndex and rejects', async () => {
     const { cluster, leader, followers } = await startCluster(lease);
     await cluster.resolve(cluster.node(leader).propose({ add: 1 }));

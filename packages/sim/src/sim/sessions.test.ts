@@ -3,7 +3,8 @@
  * or cut off within 20 ms of their election, so proposals often end with an unknown outcome, and
  * clients retry the same (clientId, sequence) on another node. Every command must reach the inner
  * state machine exactly once across the cluster's applied logs, every replica must make the same
- * decision at every index, and the history must be linearizable.
+ * decision at every index, and the history must be linearizable. About half the seeds snapshot
+ * (so retries meet a session table restored from a snapshot) and crashed nodes restart from storage.
  */
 import { describe, expect, it } from 'vitest';
 import { runSessionScenario, type SessionStats } from './session-scenario.js';
@@ -14,14 +15,19 @@ const CHUNK = 30;
 
 describe('sessions with retries across leader kills', () => {
   const totals: SessionStats = { answered: 0, duplicateAnswers: 0, retriedUnknown: 0, givenUp: 0, duplicateEntries: 0 };
+  // What the seeds went through besides leader kills: the session table must survive these too.
+  const coverage = { snapshotting: 0, snapshotInstalls: 0, restarts: 0 };
 
   for (let start = 0; start < SEEDS; start += CHUNK) {
     it(`seeds ${start}–${start + CHUNK - 1}: every retried command is applied exactly once and the history is linearizable`, async () => {
       const failures: string[] = [];
       for (let seed = start; seed < start + CHUNK; seed++) {
         try {
-          const { sessions } = await runSessionScenario(seed);
+          const { sessions, runtime, snapshotChunks, faults } = await runSessionScenario(seed);
           for (const key of Object.keys(totals) as (keyof SessionStats)[]) totals[key] += sessions[key];
+          if (runtime.snapshot !== undefined) coverage.snapshotting++;
+          if (snapshotChunks > 0) coverage.snapshotInstalls++;
+          coverage.restarts += faults?.restarts ?? 0;
         } catch (error) {
           if (!(error instanceof SimulationViolation)) throw error;
           failures.push(error.message);
@@ -39,6 +45,14 @@ describe('sessions with retries across leader kills', () => {
     // without applying; some of those answers reached the client.
     expect(totals.duplicateEntries).toBeGreaterThanOrEqual(SEEDS);
     expect(totals.duplicateAnswers).toBeGreaterThanOrEqual(SEEDS / 2);
+  });
+
+  it('the seeds also took snapshots, installed them on lagging nodes and restarted crashed nodes (sessions restored from both)', () => {
+    console.log(`sessions coverage: ${JSON.stringify(coverage)}`);
+    // runtimeVariant turns snapshots on for about half the seeds.
+    expect(coverage.snapshotting).toBeGreaterThanOrEqual(SEEDS / 4);
+    expect(coverage.snapshotInstalls).toBeGreaterThanOrEqual(SEEDS / 10);
+    expect(coverage.restarts).toBeGreaterThanOrEqual(SEEDS);
   });
 
   it('a state machine that does not deduplicate retries is caught applying a command twice (Exactly Once)', async () => {

@@ -36,6 +36,19 @@ describe('SimNetwork', () => {
     expect(received).toEqual(['5 a>b']);
   });
 
+  it('setLink changes one direction of one link: its delay, loss and duplication, and no other link', async () => {
+    const { clock, network, transports, received } = await setUp(calm, 0.5);
+    network.setLink('a', 'b', { minDelayMs: 40, maxDelayMs: 40, loss: 0, duplicate: 1 });
+    network.setLink('a', 'c', { ...calm, loss: 1 });
+    transports.a!.send('b', heartbeat('a', 'b'));
+    transports.a!.send('c', heartbeat('a', 'c'));
+    transports.b!.send('a', heartbeat('b', 'a'));
+    transports.c!.send('b', heartbeat('c', 'b'));
+    clock.advance(100);
+    // a>b: 40 ms and twice; a>c: lost; b>a (the reverse direction) and c>b keep the defaults.
+    expect(received).toEqual(['5 b>a', '5 c>b', '40 a>b', '40 a>b']);
+  });
+
   it('loses every message on a link with loss 1, yet reports each as sent', async () => {
     const { clock, transports, received, sent } = await setUp({ ...calm, loss: 1 });
     transports.a!.send('b', heartbeat('a', 'b'));
