@@ -65,6 +65,8 @@ export class Operations {
   /** HTTP addresses of the members, for leader hints and the status page. */
   readonly httpAddresses = new Map<string, string>();
   private stopping = false;
+  /** The id whose POST /v1/members runs on this (leader) node, if one does. */
+  private addingMember: string | undefined;
 
   constructor(private readonly context: OperationsContext) {
     this.httpAddresses.set(context.id, context.httpAddress);
@@ -291,7 +293,23 @@ export class Operations {
     return outcome.result as KvReadResult;
   }
 
+  /**
+   * addMemberHere runs one add at a time: while a learner catches up before its promotion, the
+   * change is still pending (DESIGN.md: 409), though no configuration entry is uncommitted.
+   */
   private async addMemberHere(request: AddMemberRequest, timeoutMs: number): Promise<{ index: number; role: 'voter' | 'learner' }> {
+    if (this.addingMember !== undefined) {
+      throw new OperationError('CONFLICT', `adding ${this.addingMember} is in progress; add ${request.id} once it finished`, this.context.id);
+    }
+    this.addingMember = request.id;
+    try {
+      return await this.addMemberSteps(request, timeoutMs);
+    } finally {
+      this.addingMember = undefined;
+    }
+  }
+
+  private async addMemberSteps(request: AddMemberRequest, timeoutMs: number): Promise<{ index: number; role: 'voter' | 'learner' }> {
     const { node } = this.context;
     const deadline = performance.now() + timeoutMs;
     if (request.httpAddress !== undefined) this.httpAddresses.set(request.id, request.httpAddress);
@@ -327,7 +345,13 @@ export class Operations {
   }
 
   private transferHere(to: string | undefined, timeoutMs: number): Promise<{ leader: string; term: number }> {
-    return withTimeout(this.context.node.transferLeadership(to), timeoutMs, () => adminTimeout('the leadership transfer'));
+    // DESIGN.md answers a refused transfer with 409, whatever the reason: a target that is no
+    // voter is refused like one that is behind or unresponsive, not a missing route (404).
+    const transfer = this.context.node.transferLeadership(to).catch((error: unknown) => {
+      const failure = operationErrorOf(error);
+      throw failure.code === 'NOT_FOUND' ? new OperationError('CONFLICT', failure.message, failure.leader) : failure;
+    });
+    return withTimeout(transfer, timeoutMs, () => adminTimeout('the leadership transfer'));
   }
 }
 

@@ -3,7 +3,8 @@
  * directory is a non-member that belongs to no cluster yet (DESIGN.md). Until a leader admits it,
  * it runs no Raft node; it answers
  *
- *   on --http-listen:  GET /v1/status → role "non-member"; everything else 503 NOT_MEMBER
+ *   on --http-listen:  GET /v1/status → role "non-member"; any other API route 503 NOT_MEMBER;
+ *                      an unknown route 404 NOT_FOUND, as on a member
  *   on --peer-listen:  POST /raftkit/admit { clusterId, nodeId, peers, proof }
  *
  * An operator adds it with `POST /v1/members` on any member; the leader first admits it here
@@ -18,6 +19,7 @@ import type { Logger } from 'pino';
 import type { StartOptions } from './cli/start-options.js';
 import { writeIdentity } from './cluster-identity.js';
 import { readJson } from './http/body.js';
+import { isApiRoute } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 
 /** ADMIT_PATH is where a waiting node takes its admission, on its peer port. */
@@ -78,6 +80,17 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
         members: { voters: [], learners: [], outgoing: [] },
         unresponsive: [],
       });
+      return;
+    }
+    let known: boolean;
+    try {
+      known = isApiRoute(request.method ?? 'GET', (request.url ?? '/').split('?')[0]!);
+    } catch (error) {
+      send(response, 400, { error: { code: 'BAD_REQUEST', message: error instanceof Error ? error.message : String(error) } });
+      return;
+    }
+    if (!known) {
+      send(response, 404, { error: { code: 'NOT_FOUND', message: `no route ${request.method ?? 'GET'} ${(request.url ?? '/').split('?')[0]!}` } });
       return;
     }
     response.setHeader('retry-after', '5');

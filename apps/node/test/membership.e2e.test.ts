@@ -75,6 +75,11 @@ describe('membership and leadership', () => {
     expect(result.json).toMatchObject({ leader: 'n4', term: expect.any(Number) });
     const { leader } = await cluster.waitForLeader(voters());
     expect(leader.id).toBe('n4');
+    // A transfer the leader refuses is a 409, also when the target is no member at all.
+    const refused = await call(cluster.nodes[2]!, 'POST', '/v1/leader/transfer', { body: JSON.stringify({ to: 'nobody' }), headers: { 'content-type': 'application/json' } });
+    expect(refused.status).toBe(409);
+    expect((refused.json as { error: { code: string } }).error.code).toBe('CONFLICT');
+    expect((await cluster.waitForLeader(voters())).leader.id).toBe('n4');
   });
 
   it('removing the leader succeeds: the others elect a new leader and keep taking writes', async () => {
@@ -111,6 +116,10 @@ describe('membership and leadership', () => {
     const refused = await call(waiting, 'PUT', '/v1/kv/x', { body: 'x' });
     expect(refused.status).toBe(503);
     expect((refused.json as { error: { code: string } }).error.code).toBe('NOT_MEMBER');
+    expect(refused.headers.get('retry-after')).not.toBe(null);
+    // An unknown route is a 404 here as on a member, not a 503 that invites a retry.
+    const unknown = await call(waiting, 'GET', '/v1/nothing-here');
+    expect([unknown.status, (unknown.json as { error: { code: string } }).error.code]).toEqual([404, 'NOT_FOUND']);
 
     const added = await raftkit('members', 'add', 'n6', '--peer-address', waiting.peer, '--http-address', waiting.http, '--http', cluster.nodes[1]!.http);
     expect(added.code).toBe(0);
@@ -137,5 +146,23 @@ describe('membership and leadership', () => {
     const ok = await raftkit('status', '--http', cluster.nodes[2]!.http);
     expect(ok.code).toBe(0);
     expect(ok.json).toMatchObject({ id: cluster.nodes[2]!.id, members: { voters: expect.any(Array) } });
+  });
+
+  it('a second POST /v1/members while the learner of the first is still catching up is refused with 409', async () => {
+    // The voters by now: n1..n3 (n4 was removed) and n6, added from the waiting room.
+    const { leader } = await cluster.waitForLeader(cluster.nodes.filter((node) => ['n1', 'n2', 'n3', 'n6'].includes(node.id) && node.running));
+    const json = { 'content-type': 'application/json' };
+    // Nothing listens at port 1: the learner is added but never catches up, so the add stays pending.
+    const first = call(leader, 'POST', '/v1/members', { body: JSON.stringify({ id: 'ghost', peerAddress: '127.0.0.1:1', learner: false }), headers: json, timeoutMs: 20_000 });
+    await waitFor('ghost to be a learner', async () => ((await status(leader)).members.learners.includes('ghost') ? true : undefined));
+    const second = await call(leader, 'POST', '/v1/members', { body: JSON.stringify({ id: 'ghost2', peerAddress: '127.0.0.1:2', learner: true }), headers: json });
+    expect(second.status).toBe(409);
+    expect((second.json as { error: { code: string } }).error.code).toBe('CONFLICT');
+    // The first add gives up at the request timeout (outcome unknown: the learner stays).
+    expect((await first).status).toBe(504);
+    expect((await status(leader)).members.learners).toContain('ghost');
+    const removed = await call(leader, 'DELETE', '/v1/members/ghost');
+    expect(removed.status).toBe(200);
+    expect((await status(leader)).members.learners).not.toContain('ghost');
   });
 });

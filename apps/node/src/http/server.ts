@@ -27,6 +27,19 @@ function createRouter(): Router<Handler> {
     .add('GET', '/', admin.page);
 }
 
+/** Made on first use: waiting-room.ts and this module import each other through operations.ts. */
+let apiRoutes: Router<Handler> | undefined;
+
+/**
+ * isApiRoute tells whether `method` and the raw `path` name a route of the HTTP API, for servers
+ * that answer in the API's place (the waiting room): an unknown route stays a 404 there too.
+ * Throws OperationError BAD_REQUEST for a path parameter that is not valid percent-encoding.
+ */
+export function isApiRoute(method: string, path: string): boolean {
+  apiRoutes ??= createRouter();
+  return apiRoutes.match(method, path) !== undefined;
+}
+
 /** createHttpServer returns the node's HTTP server, not yet listening. */
 export function createHttpServer(context: HttpContext): Server {
   const router = createRouter();
