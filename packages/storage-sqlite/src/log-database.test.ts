@@ -114,3 +114,15 @@ describe('LogDatabase batches', () => {
     raw.close();
   });
 });
+
+describe('LogDatabase durability settings', () => {
+  it('runs in WAL mode with an exclusive lock, synchronous=FULL by default and NORMAL only when asked', () => {
+    const full = LogDatabase.open(databaseFile(), OPTIONS);
+    expect(full.durability()).toEqual({ journalMode: 'wal', synchronous: 2, lockingMode: 'exclusive' });
+    full.close();
+    const normal = LogDatabase.open(databaseFile(), { ...OPTIONS, synchronous: 'normal' });
+    expect(normal.durability()).toEqual({ journalMode: 'wal', synchronous: 1, lockingMode: 'exclusive' });
+    normal.close();
+  });
+});
+

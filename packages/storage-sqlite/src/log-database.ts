@@ -137,6 +137,18 @@ export class LogDatabase {
     }
   }
 
+  /**
+   * durability reports the SQLite settings durability rests on, as SQLite itself reads them back
+   * (synchronous: 2 = FULL, 1 = NORMAL), so a test or an operator can check them.
+   */
+  durability(): { journalMode: string; synchronous: number; lockingMode: string } {
+    return {
+      journalMode: this.database.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.database.pragma('synchronous', { simple: true }) as number,
+      lockingMode: this.database.pragma('locking_mode', { simple: true }) as string,
+    };
+  }
+
   /** nextGeneration is a snapshot generation no stored row uses. */
   nextGeneration(): number {
     const row = this.database.prepare('SELECT max(generation) FROM (SELECT generation FROM snapshot UNION ALL SELECT generation FROM snapshot_chunks)').pluck().get() as number | null;
