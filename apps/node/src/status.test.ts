@@ -41,4 +41,9 @@ describe('statusView', () => {
     expect(statusView({ ...leaderStatus, id: 'n4', role: 'follower', progress: [] }, 'c1', 10).role).toBe('learner');
     expect(statusView({ ...leaderStatus, id: 'n9', role: 'follower', progress: [] }, 'c1', 10).role).toBe('non-member');
   });
+
+  it('during a joint change shows C_new as voters and C_old as outgoing', () => {
+    const joint = { ...leaderStatus, config: { voters: ['n1', 'n2', 'n4'], outgoingVoters: ['n1', 'n2', 'n3'], learners: [] } };
+    expect(statusView(joint, 'c1', 10).members).toEqual({ voters: ['n1', 'n2', 'n4'], learners: [], outgoing: ['n1', 'n2', 'n3'] });
+  });
 });
