@@ -3,6 +3,7 @@
  * second signal exits at once. A fatal node failure (a storage write failed) exits 1, so a
  * supervisor restarts the process from its durable state.
  */
+import { acquireDirectoryLock } from '@raftkit/storage-sqlite';
 import { NodeConfigError } from './cli/errors.js';
 import type { StartOptions } from './cli/start-options.js';
 import { readIdentity } from './cluster-identity.js';
@@ -18,12 +19,14 @@ export async function runStart(options: StartOptions): Promise<number> {
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let signals = 0;
   const waiting = new AbortController();
+  let waitingRoomClosed: Promise<unknown> = Promise.resolve();
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) process.exit(1);
     logger.info({ signal }, 'shutting down');
     waiting.abort();
-    const stopped = running?.stop() ?? Promise.resolve();
+    // While waiting as a non-member, shutdown is done once the waiting room closed and released the directory.
+    const stopped = running?.stop() ?? waitingRoomClosed;
     stopped.then(
       () => finish(0),
       (error: unknown) => {
@@ -37,7 +40,12 @@ export async function runStart(options: StartOptions): Promise<number> {
   try {
     // Neither --cluster nor --join on an empty data directory: wait to be admitted by a leader.
     if (options.cluster === undefined && options.join === undefined && readIdentity(options.dataDir) === undefined) {
-      const admission = await waitForAdmission(options, logger, waiting.signal);
+      // Hold the data directory while waiting, as the storage does once the node runs: a second
+      // process on the same directory is refused now, not after both were admitted.
+      const lock = await acquireDirectoryLock(options.dataDir);
+      const waited = waitForAdmission(options, logger, waiting.signal).finally(() => lock.release());
+      waitingRoomClosed = waited.catch(() => undefined);
+      const admission = await waited;
       if (admission === undefined) return 0;
     }
     running = await startNode(options, logger, () => {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, putRetrying, status, TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
+import { call, freePort, putRetrying, status, TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
 
 const binPath = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -113,6 +113,11 @@ describe('membership and leadership', () => {
     await waiting.start();
     const before = await status(waiting);
     expect([before.role, before.leader, before.members.voters]).toEqual(['non-member', null, []]);
+    // A second process on the waiting node's data directory is refused at once, naming the lock.
+    const [peerPort, httpPort] = [await freePort(), await freePort()];
+    const twin = await raftkit('start', '--id', 'n6', '--data', waiting.dataDir, '--peer-listen', `127.0.0.1:${peerPort}`, '--http-listen', `127.0.0.1:${httpPort}`);
+    expect(twin.code).toBe(1);
+    expect(`${JSON.stringify(twin.json)}${twin.stderr}`).toMatch(/already|locked|LOCKED/);
     const refused = await call(waiting, 'PUT', '/v1/kv/x', { body: 'x' });
     expect(refused.status).toBe(503);
     expect((refused.json as { error: { code: string } }).error.code).toBe('NOT_MEMBER');

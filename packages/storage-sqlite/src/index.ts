@@ -3,7 +3,7 @@
  * and durability notes.
  */
 export { createSqliteStorage, DATABASE_FILE, SqliteStorage, type SqliteStorageOptions, type SqliteStorageStatistics } from './sqlite-storage.js';
-export { LOCK_FILE } from './directory-lock.js';
+export { acquireDirectoryLock, LOCK_FILE, type DirectoryLock } from './directory-lock.js';
 export {
   InvalidStorageOperationError,
   StorageCorruptionError,
