@@ -6,10 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createVirtualClock } from './clock.js';
 import { LeaderLease } from './leader-lease.js';
 
+/** A 60 ms lease on a virtual clock at 0. */
+function setUp() {
+  const clock = createVirtualClock();
+  return { clock, lease: new LeaderLease(clock, 60) };
+}
+
 describe('LeaderLease', () => {
   it('runs from the send time of the acknowledged round: a slow acknowledgement shortens it', () => {
-    const clock = createVirtualClock();
-    const lease = new LeaderLease(clock, 60);
+    const { clock, lease } = setUp();
     clock.advance(1000);
     lease.heartbeatSent(1);
     // The quorum's answers take 25 ms: the followers' election timers started up to 25 ms ago.
@@ -25,8 +30,7 @@ describe('LeaderLease', () => {
   });
 
   it('keeps the first send time of a round sent again, and ignores rounds it never stamped', () => {
-    const clock = createVirtualClock();
-    const lease = new LeaderLease(clock, 60);
+    const { clock, lease } = setUp();
     lease.heartbeatSent(1);
     clock.advance(10);
     // A retransmission of round 1 does not move its stamp forward.
@@ -39,8 +43,7 @@ describe('LeaderLease', () => {
   });
 
   it('an older round confirmed late never shortens a lease a newer round granted', () => {
-    const clock = createVirtualClock();
-    const lease = new LeaderLease(clock, 60);
+    const { clock, lease } = setUp();
     lease.heartbeatSent(1);
     clock.advance(20);
     lease.heartbeatSent(2);
@@ -52,8 +55,7 @@ describe('LeaderLease', () => {
   });
 
   it('revoke ends the lease at once and forgets the stamped rounds', () => {
-    const clock = createVirtualClock();
-    const lease = new LeaderLease(clock, 60);
+    const { clock, lease } = setUp();
     lease.heartbeatSent(1);
     lease.revoke();
     lease.confirmed(1);
