@@ -67,7 +67,9 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
 
   const httpServer = createServer((request, response) => {
     request.resume();
-    if (request.method === 'GET' && (request.url ?? '').split('?')[0] === '/v1/status') {
+    const method = request.method ?? 'GET';
+    const path = (request.url ?? '/').split('?')[0]!;
+    if (method === 'GET' && path === '/v1/status') {
       send(response, 200, {
         id: options.id,
         role: 'non-member',
@@ -84,13 +86,13 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
     }
     let known: boolean;
     try {
-      known = isApiRoute(request.method ?? 'GET', (request.url ?? '/').split('?')[0]!);
+      known = isApiRoute(method, path);
     } catch (error) {
       send(response, 400, { error: { code: 'BAD_REQUEST', message: error instanceof Error ? error.message : String(error) } });
       return;
     }
     if (!known) {
-      send(response, 404, { error: { code: 'NOT_FOUND', message: `no route ${request.method ?? 'GET'} ${(request.url ?? '/').split('?')[0]!}` } });
+      send(response, 404, { error: { code: 'NOT_FOUND', message: `no route ${method} ${path}` } });
       return;
     }
     response.setHeader('retry-after', '5');

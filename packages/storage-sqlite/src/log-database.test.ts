@@ -125,4 +125,3 @@ describe('LogDatabase durability settings', () => {
     normal.close();
   });
 });
-
