@@ -26,6 +26,9 @@ import { createHttpServer } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
 import { createNodeStateMachine } from './kv/kv-machine.js';
+import { createEventLoopWatch } from './health/event-loop-watch.js';
+import { readinessOf } from './health/readiness.js';
+import { describeStorageFailure } from './health/storage-failure.js';
 import { transportLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
@@ -113,8 +116,10 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   });
   transport.onRequest((from, payload) => operations.serve(from, payload));
 
+  let storageFailure: string | undefined;
   raftNode.on('error', (error) => {
-    logger.fatal({ err: error }, 'the Raft node failed and stopped');
+    storageFailure = describeStorageFailure(error);
+    logger.fatal({ err: error, ...(storageFailure === undefined ? {} : { storageFailure }) }, 'the Raft node failed and stopped');
     onFatal(error);
   });
   let lastLeader: string | null = null;
@@ -131,6 +136,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   const started = raftNode.status();
   logger.info({ clusterId: identity.clusterId, term: started.term, commit: started.commit, applied: started.appliedIndex, snapshot: started.snapshotIndex }, 'storage loaded');
 
+  const eventLoop = createEventLoopWatch();
   const context: HttpContext = {
     id: options.id,
     operations,
@@ -154,6 +160,8 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     },
     members: () => membersView(raftNode, identity.clusterId, operations),
     transportStats: () => transport.stats(),
+    readiness: (maxLag) => readinessOf(context.rawStatus(), storageFailure, maxLag),
+    eventLoopStaleMs: () => eventLoop.staleMs(),
   };
   const server = createHttpServer(context);
   const clientApi = attachClientApi(server, context);
@@ -194,6 +202,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       await closed;
       clearTimeout(grace);
       await raftNode.stop();
+      eventLoop.stop();
       logger.info('stopped');
     })();
     return stopping;

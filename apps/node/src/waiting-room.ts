@@ -84,6 +84,15 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
       });
       return;
     }
+    if (method === 'GET' && path === '/livez') {
+      send(response, 200, { live: true });
+      return;
+    }
+    if (method === 'GET' && path === '/readyz') {
+      response.setHeader('retry-after', '5');
+      send(response, 503, { ready: false, reason: 'NOT_MEMBER', message: `${options.id} is waiting to be added to a cluster` });
+      return;
+    }
     let known: boolean;
     try {
       known = isApiRoute(method, path);

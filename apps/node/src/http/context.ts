@@ -4,6 +4,7 @@
 import type { RaftNodeStatus } from '@raftkit/core';
 import type { WsTransportStats } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
+import type { Readiness } from '../health/readiness.js';
 import type { Metrics } from '../metrics.js';
 import type { Operations } from '../operations.js';
 import type { NodeStatusView } from '../status.js';
@@ -35,4 +36,8 @@ export interface HttpContext {
   rawStatus(): RaftNodeStatus | undefined;
   members(): MembersView;
   transportStats(): WsTransportStats | undefined;
+  /** readiness judges whether this node should get traffic (`GET /readyz`). */
+  readiness(maxLag: number): Readiness;
+  /** Milliseconds since the event loop last ran its watch timer (`GET /livez`). */
+  eventLoopStaleMs(): number;
 }

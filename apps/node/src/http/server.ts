@@ -7,6 +7,7 @@ import { OperationError } from '../operation-error.js';
 import * as admin from './admin-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
+import * as probes from './probe-routes.js';
 import { failure, type HttpResponse } from './response.js';
 import { Router } from './router.js';
 
@@ -24,6 +25,8 @@ function createRouter(): Router<Handler> {
     .add('DELETE', '/v1/members/:id', admin.removeMember)
     .add('POST', '/v1/leader/transfer', admin.transfer)
     .add('GET', '/metrics', admin.metrics)
+    .add('GET', '/livez', probes.livez)
+    .add('GET', '/readyz', probes.readyz)
     .add('GET', '/', admin.page);
 }
 
