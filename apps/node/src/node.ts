@@ -30,7 +30,9 @@ import { createEventLoopWatch } from './health/event-loop-watch.js';
 import { readinessOf } from './health/readiness.js';
 import { describeStorageFailure } from './health/storage-failure.js';
 import { transportLogger } from './logger.js';
-import { Metrics } from './metrics.js';
+import { meterStateMachine } from './metrics/metered-state-machine.js';
+import { meterTransport } from './metrics/metered-transport.js';
+import { createNodeMetrics } from './metrics/node-metrics.js';
 import { OperationError } from './operation-error.js';
 import { Operations, type KvNode } from './operations.js';
 import { membershipOf, statusView } from './status.js';
@@ -57,9 +59,24 @@ const SESSION_TICK_MS = 60_000;
 export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
   mkdirSync(options.dataDir, { recursive: true });
   const { identity, joinPeers } = await resolveIdentity(options, logger);
-  const metrics = new Metrics();
-  const storage = createSqliteStorage({ directory: options.dataDir });
   let node: KvNode | undefined;
+  /** The peer transport once made (metrics read it at scrape time). */
+  let peerTransport: WsTransport | undefined;
+  let storageFailure: string | undefined;
+  const currentStatus = () => {
+    try {
+      return node?.status();
+    } catch {
+      return undefined;
+    }
+  };
+  const metrics = createNodeMetrics(options.id, options.electionTicks, {
+    status: currentStatus,
+    transport: () => peerTransport?.stats(),
+    peerTraffic: () => peerTransport?.peerStats(),
+    storageFailed: () => storageFailure !== undefined,
+  });
+  const storage = createSqliteStorage({ directory: options.dataDir, onTransaction: (transaction) => metrics.storageTransaction(transaction) });
 
   // Peers come from the replicated configuration; a joining node starts from what the member it
   // asked told it, until it has a configuration of its own.
@@ -84,12 +101,17 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     logger: transportLogger(logger),
   });
 
+  peerTransport = transport;
   const stateMachine = createNodeStateMachine({ appliedIndex: () => node?.status().appliedIndex ?? 0 });
+  const leaderTerm = () => {
+    const status = currentStatus();
+    return status?.role === 'leader' ? status.term : undefined;
+  };
   const raftNode: KvNode = createRaftNode({
     config: { id: options.id, tickMs: options.tickMs, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks },
     storage,
-    transport,
-    stateMachine,
+    transport: meterTransport(transport, metrics),
+    stateMachine: meterStateMachine(stateMachine, metrics, leaderTerm),
     codec: createCommandCodec(),
     ...(identity.bootstrap === undefined ? {} : { bootstrap: identity.bootstrap }),
     proposalTimeoutMs: options.requestTimeoutMs,
@@ -116,7 +138,6 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   });
   transport.onRequest((from, payload) => operations.serve(from, payload));
 
-  let storageFailure: string | undefined;
   raftNode.on('error', (error) => {
     storageFailure = describeStorageFailure(error);
     logger.fatal({ err: error, ...(storageFailure === undefined ? {} : { storageFailure }) }, 'the Raft node failed and stopped');
@@ -125,7 +146,8 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   let lastLeader: string | null = null;
   raftNode.on('roleChanged', (event) => {
     if (event.leader !== lastLeader) {
-      if (event.leader !== null) metrics.leaderChanges++;
+      if (event.leader !== null) metrics.leaderChanged();
+      if (event.leader === options.id) metrics.electionWon();
       lastLeader = event.leader;
       logger.info({ role: event.role, term: event.term, leader: event.leader }, event.leader === options.id ? 'became leader' : `leader is ${event.leader ?? 'unknown'}`);
       if (event.leader !== null && event.leader !== options.id) operations.learnHttpAddress(event.leader);

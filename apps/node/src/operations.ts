@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { answerOf, forwardFailure, isForwardRequest, resultOf, type Dedup, type ForwardAnswer, type ForwardEffect, type ForwardRequest } from './forwarding.js';
 import type { NodeEntry } from './kv/command-codec.js';
 import { commandProblem, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
-import type { Metrics } from './metrics.js';
+import type { NodeMetrics } from './metrics/node-metrics.js';
 import { OperationError } from './operation-error.js';
 import { operationErrorOf, withTimeout } from './raft-errors.js';
 import { membershipOf } from './status.js';
@@ -35,7 +35,7 @@ export interface OperationsContext {
   readonly electionTicks: number;
   readonly requestTimeoutMs: number;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  readonly metrics: NodeMetrics;
   /** Tells a node waiting as a non-member which cluster it is being added to (waiting-room.ts). */
   readonly admitNewMember?: (id: string, peerAddress: string) => Promise<void>;
 }
@@ -205,7 +205,7 @@ export class Operations {
   }
 
   private async forward(leader: string, request: ForwardRequest, timeoutMs: number, effect: ForwardEffect): Promise<unknown> {
-    this.context.metrics.forwarded++;
+    this.context.metrics.forwarded();
     let answer: unknown;
     try {
       answer = await this.context.transport.request(leader, request, timeoutMs);
@@ -267,14 +267,17 @@ export class Operations {
           : untrackedCommand(command, now);
     const started = performance.now();
     let outcome: SessionResult<KvResult>;
+    this.context.metrics.pendingProposal(1);
     try {
       outcome = await withTimeout(this.context.node.propose(entry), timeoutMs, () => new OperationError('TIMEOUT', `the write was not answered within ${Math.round(timeoutMs)} ms; it may still apply`));
     } catch (error) {
       const failure = operationErrorOf(error);
       this.context.metrics.proposal(failure.code);
       throw failure;
+    } finally {
+      this.context.metrics.pendingProposal(-1);
     }
-    this.context.metrics.proposal('OK', performance.now() - started);
+    this.context.metrics.proposal('OK', (performance.now() - started) / 1000);
     switch (outcome.status) {
       case 'applied':
         return outcome.result as KvWriteResult;

@@ -174,9 +174,9 @@ describe('a 3-node cluster over HTTP', () => {
     const metrics = await call(leader, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
-    expect(metrics.text).toMatch(/^raftkit_role\{role="leader"\} 1$/m);
-    expect(metrics.text).toMatch(/^raftkit_proposals_total\{outcome="OK"\} [1-9]\d*$/m);
-    expect(metrics.text).toMatch(/^raftkit_http_request_duration_seconds_count\{route="PUT \/v1\/kv\/:key"\} [1-9]\d*$/m);
+    expect(metrics.text).toMatch(/^raftkit_role\{(?=[^}]*role="leader")[^}]*\} 1$/m);
+    expect(metrics.text).toMatch(/^raftkit_proposals_total\{(?=[^}]*outcome="OK")[^}]*\} [1-9]\d*$/m);
+    expect(metrics.text).toMatch(/^raftkit_http_request_duration_seconds_count\{(?=[^}]*method="PUT")(?=[^}]*route="\/v1\/kv\/:key")[^}]*\} [1-9]\d*$/m);
     const page = await call(followers()[1]!, 'GET', '/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidStorageOperationError } from './errors.js';
-import { createSqliteStorage, DATABASE_FILE, type SqliteStorage } from './sqlite-storage.js';
+import { createSqliteStorage, DATABASE_FILE, type SqliteStorage, type SqliteStorageOptions, type SqliteTransactionStatistics } from './sqlite-storage.js';
 import { temporaryDirectory } from './test-support/temporary-directory.js';
 
 const entry = (index: number, term = 1): Entry => ({ index, term, type: 'normal', data: new TextEncoder().encode(`entry ${index}`) });
@@ -15,7 +15,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function open(options: { simulatedSyncDelayMs?: number } = {}): { storage: SqliteStorage; directory: string } {
+function open(options: Omit<SqliteStorageOptions, 'directory'> = {}): { storage: SqliteStorage; directory: string } {
   const directory = temporaryDirectory('storage');
   const storage = createSqliteStorage({ directory: directory.path, ...options });
   cleanups.push(directory.remove, () => storage.close().catch(() => undefined));
@@ -54,6 +54,19 @@ describe('SqliteStorage group commit', () => {
     const loaded = await storage.load();
     expect(loaded.entries).toHaveLength(100);
     expect(loaded.hardState).toEqual({ term: 1, vote: 'a', commit: 99 });
+  });
+
+  it('reports every committed transaction to onTransaction: its duration, calls and bytes', async () => {
+    const seen: SqliteTransactionStatistics[] = [];
+    const { storage } = open({ simulatedSyncDelayMs: 50, onTransaction: (transaction) => seen.push(transaction) });
+    await storage.load();
+    const before = seen.length;
+    await Promise.all([storage.append([entry(1)], { hardState: { term: 1, vote: 'a', commit: 0 } }), storage.append([entry(2)], { hardState: { term: 1, vote: 'a', commit: 1 } })]);
+    const appends = seen.slice(before);
+    expect(appends.reduce((sum, transaction) => sum + transaction.operations, 0)).toBe(2);
+    expect(appends.reduce((sum, transaction) => sum + transaction.bytes, 0)).toBeGreaterThanOrEqual(2 * 'entry 1'.length);
+    // The simulated fsync sleeps 50 ms inside each transaction.
+    for (const transaction of appends) expect(transaction.durationMs).toBeGreaterThanOrEqual(45);
   });
 
   it('keeps the event loop ticking while the worker sits in a 600 ms fsync', async () => {

@@ -49,6 +49,21 @@ export interface SqliteStorageOptions {
   readonly snapshotReadBytes?: number;
   /** Test hook: the worker sleeps this long inside every transaction, as a slow fsync would. */
   readonly simulatedSyncDelayMs?: number;
+  /**
+   * Called after every committed transaction (for metrics: this package measures, the host
+   * exports). Must not throw; it runs on the storage's completion path.
+   */
+  readonly onTransaction?: (transaction: SqliteTransactionStatistics) => void;
+}
+
+/** SqliteTransactionStatistics describes one committed transaction. */
+export interface SqliteTransactionStatistics {
+  /** Milliseconds from handing the batch to the worker to its answer: the commit, fsync included. */
+  readonly durationMs: number;
+  /** Calls (appends, snapshot chunks, compactions...) the transaction carried. */
+  readonly operations: number;
+  /** Bytes of entry and snapshot data it wrote. */
+  readonly bytes: number;
 }
 
 /** SqliteStorageStatistics counts the worker's work since the storage was created. */
@@ -92,7 +107,11 @@ interface Queued {
  */
 export class SqliteStorage implements Storage {
   readonly directory: string;
-  private readonly options: Required<Omit<SqliteStorageOptions, 'directory'>>;
+  private readonly options: Required<Omit<SqliteStorageOptions, 'directory' | 'onTransaction'>>;
+  private readonly onTransaction: ((transaction: SqliteTransactionStatistics) => void) | undefined;
+  /** When the batch in the worker was sent, and its data bytes. */
+  private inFlightSince = 0;
+  private inFlightBytes = 0;
   /** Calls in call order, not yet sent. */
   private readonly ordered: Queued[] = [];
   /** Work whose order does not matter (staged snapshot chunks, chunk reads); sent first. */
@@ -121,6 +140,7 @@ export class SqliteStorage implements Storage {
 
   constructor(options: SqliteStorageOptions) {
     this.directory = options.directory;
+    this.onTransaction = options.onTransaction;
     this.options = {
       synchronous: options.synchronous ?? 'full',
       integrityCheck: options.integrityCheck ?? 'quick',
@@ -326,6 +346,8 @@ export class SqliteStorage implements Storage {
       return;
     }
     this.inFlight = batch;
+    this.inFlightSince = performance.now();
+    this.inFlightBytes = bytes;
     this.worker!.ref();
     this.worker!.postMessage(
       { type: 'batch', id: this.nextBatchId++, operations: sent.map((queued) => queued.operation!) },
@@ -340,6 +362,11 @@ export class SqliteStorage implements Storage {
     if (error === undefined) {
       this.transactions++;
       this.operations += results.length;
+      try {
+        this.onTransaction?.({ durationMs: performance.now() - this.inFlightSince, operations: results.length, bytes: this.inFlightBytes });
+      } catch {
+        // An observer's failure must not fail storage.
+      }
     }
     this.settle(batch, results, error);
     if (this.ordered.length === 0 && this.unordered.length === 0) this.worker?.unref();

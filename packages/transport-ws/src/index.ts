@@ -2,7 +2,7 @@
  * `@raftkit/transport-ws`: the peer `Transport` of raftkit over WebSocket (`ws`), frames encoded
  * with msgpack (`msgpackr`), one authenticated connection per pair of nodes.
  */
-export { createWsTransport, type WsTransport, type WsTransportStats } from './ws-transport.js';
+export { createWsTransport, type WsPeerTraffic, type WsTransport, type WsTransportStats } from './ws-transport.js';
 export {
   WsTransportConfigError,
   type ListenOptions,

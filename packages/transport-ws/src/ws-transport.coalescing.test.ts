@@ -35,6 +35,22 @@ describe('coalescing', () => {
     expect(b.received.map(({ message }) => (message as HeartbeatMessage).round)).toEqual(Array.from({ length: 100 }, (_, index) => index + 1));
   });
 
+  it('counts each peer\'s messages and frame bytes on both sides', async () => {
+    const { a, b } = await connected();
+    const sentBefore = a.transport.peerStats()['b']!;
+    const receivedBefore = b.transport.peerStats()['a']!;
+    for (let round = 1; round <= 10; round++) a.transport.send('b', heartbeat('a', 'b', round));
+    await waitUntil(() => b.received.length === 10, 'b got 10 messages');
+    const sent = a.transport.peerStats()['b']!;
+    const received = b.transport.peerStats()['a']!;
+    expect([sent.messagesSent - sentBefore.messagesSent, received.messagesReceived - receivedBefore.messagesReceived]).toEqual([10, 10]);
+    // One frame of ten encoded heartbeats, counted the same on both ends.
+    const bytes = sent.bytesSent - sentBefore.bytesSent;
+    expect(bytes).toBeGreaterThanOrEqual(10 * encodeValue(heartbeat('a', 'b', 1)).byteLength);
+    expect(received.bytesReceived - receivedBefore.bytesReceived).toBe(bytes);
+    expect(a.transport.peerStats()['c']).toBeUndefined();
+  });
+
   it('sends in three separate turns leave as three frames', async () => {
     const { a, b } = await connected();
     const before = a.transport.stats().framesSent;

@@ -59,11 +59,22 @@ export interface WsTransportStats {
   readonly queuedBytes: number;
 }
 
+/** WsPeerTraffic counts one peer's Raft traffic since the transport was created (frames as on the wire). */
+export interface WsPeerTraffic {
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  /** Bytes of the frames written to / read from this peer's sockets. */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
 /** WsTransport is a `Transport` plus what a WebSocket deployment needs. */
 export interface WsTransport extends Transport {
   /** address is where the transport listens; valid after `start` (so tests can listen on port 0). */
   address(): { readonly host: string; readonly port: number };
   stats(): WsTransportStats;
+  /** peerStats is each peer's traffic, by peer id (peers never talked to are absent). */
+  peerStats(): Readonly<Record<NodeId, WsPeerTraffic>>;
   /** setPeers replaces the peer table: removed peers are disconnected, new ones dialed. */
   setPeers(peers: PeerAddresses): void;
   /** addPeer adds or re-addresses one peer (a membership change). */
@@ -106,6 +117,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
 
 class WsTransportImpl implements WsTransport {
   private readonly links = new Map<NodeId, PeerLink>();
+  private readonly traffic = new Map<NodeId, { -readonly [K in keyof WsPeerTraffic]: number }>();
   private readonly connections = new Set<PeerConnection>();
   private readonly counters: Counters = {
     framesSent: 0,
@@ -225,6 +237,16 @@ class WsTransportImpl implements WsTransport {
     let openConnections = 0;
     for (const connection of this.connections) if (connection.open) openConnections++;
     return { ...this.counters, queuedBytes, openConnections };
+  }
+
+  peerStats(): Readonly<Record<NodeId, WsPeerTraffic>> {
+    return Object.fromEntries([...this.traffic].map(([peer, counts]) => [peer, { ...counts }]));
+  }
+
+  private trafficOf(peer: NodeId): { -readonly [K in keyof WsPeerTraffic]: number } {
+    let counts = this.traffic.get(peer);
+    if (counts === undefined) this.traffic.set(peer, (counts = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 }));
+    return counts;
   }
 
   setPeers(peers: PeerAddresses): void {
@@ -358,6 +380,9 @@ class WsTransportImpl implements WsTransport {
       connection.send(frame.bytes);
       this.counters.framesSent++;
       this.counters.messagesSent += frame.count;
+      const traffic = this.trafficOf(link.id);
+      traffic.messagesSent += frame.count;
+      traffic.bytesSent += frame.bytes.byteLength;
     }
   }
 
@@ -454,6 +479,9 @@ class WsTransportImpl implements WsTransport {
       return;
     }
     this.counters.framesReceived++;
+    const traffic = this.trafficOf(peer);
+    traffic.bytesReceived += data.byteLength;
+    traffic.messagesReceived += decoded.messages.length;
     for (const message of decoded.messages) {
       // A handler may close the transport; nothing is delivered after close.
       if (this.state !== 'started') return;

@@ -82,7 +82,7 @@ export const transfer: AdminRouteHandler = async (context, request) => {
 /** metrics answers the Prometheus text format. */
 export const metrics: AdminRouteHandler = async (context, request) => {
   await readBody(request, context.maxBodyBytes);
-  return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: context.metrics.render(context.rawStatus(), context.transportStats()) };
+  return { status: 200, headers: { 'content-type': context.metrics.contentType }, body: await context.metrics.render() };
 };
 
 /** page is the status page for people. */

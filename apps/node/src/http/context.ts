@@ -5,7 +5,7 @@ import type { RaftNodeStatus } from '@raftkit/core';
 import type { WsTransportStats } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import type { Readiness } from '../health/readiness.js';
-import type { Metrics } from '../metrics.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Operations } from '../operations.js';
 import type { NodeStatusView } from '../status.js';
 
@@ -26,7 +26,7 @@ export interface MembersView {
 export interface HttpContext {
   readonly id: string;
   readonly operations: Operations;
-  readonly metrics: Metrics;
+  readonly metrics: NodeMetrics;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   readonly requestTimeoutMs: number;

@@ -30,6 +30,8 @@ function createRouter(): Router<Handler> {
     .add('GET', '/', admin.page);
 }
 
+const KNOWN_METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH']);
+
 /** Made on first use: waiting-room.ts and this module import each other through operations.ts. */
 let apiRoutes: Router<Handler> | undefined;
 
@@ -61,19 +63,20 @@ async function handle(context: HttpContext, router: Router<Handler>, request: In
   const queryStart = rawUrl.indexOf('?');
   const path = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
   const query = new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1));
-  let pattern = 'unknown';
+  let route = 'unknown';
   let answer: HttpResponse;
   try {
     const match = router.match(method, path);
     if (match === undefined) throw new OperationError('NOT_FOUND', `no route ${method} ${path}`);
-    pattern = `${method} ${match.pattern}`;
+    route = match.pattern;
     answer = await match.handler(context, request, match.params, query);
   } catch (error) {
     answer = failure(error);
     if (answer.status >= 500 && answer.status !== 503 && answer.status !== 504) context.logger.error({ err: error, method, path }, 'request failed');
   }
   write(response, request, answer);
-  context.metrics.request(pattern, answer.status, performance.now() - started);
+  // Label values stay few: the route template, and a method the router knows or "other".
+  context.metrics.request(route === 'unknown' && !KNOWN_METHODS.has(method) ? 'other' : method, route, answer.status, (performance.now() - started) / 1000);
 }
 
 function write(response: ServerResponse, request: IncomingMessage, answer: HttpResponse): void {

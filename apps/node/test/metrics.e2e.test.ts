@@ -1,0 +1,92 @@
+/**
+ * `GET /metrics` of a real 3-node cluster, scraped over HTTP and parsed with a Prometheus text
+ * parser: process metrics, build info, Raft state, storage fsync, commit and apply latency,
+ * per-peer traffic, round trips and match lag, elections, snapshots (create, send, install) and
+ * HTTP requests by route template.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { call, putRetrying, status, TestCluster, waitFor } from './support/cluster.js';
+import { scrape } from './support/metrics.js';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+
+describe('metrics', () => {
+  it('a 3-node cluster exposes what an operator needs, in valid Prometheus text', async () => {
+    cluster = await TestCluster.start(['n1', 'n2', 'n3'], { flags: { 'snapshot-entries': '50', 'snapshot-trailing': '0' } });
+    const { leader } = await cluster.waitForLeader();
+    const [lagging, other] = cluster.nodes.filter((node) => node !== leader) as [typeof leader, typeof leader];
+
+    // A follower misses enough writes that it must be sent a snapshot when it comes back.
+    await lagging.kill('SIGKILL');
+    for (let n = 0; n < 120; n++) await putRetrying(leader, `key-${n}`, `value-${n}`);
+    expect((await call(leader, 'GET', '/v1/kv/key-7')).status).toBe(200);
+    await lagging.start();
+    const target = (await status(leader)).commitIndex;
+    await waitFor(`${lagging.id} to catch up to ${target}`, async () => ((await status(lagging)).appliedIndex >= target ? true : undefined));
+
+    const onLeader = await waitFor('the leader to report both peers\' round trips and the snapshot it sent', async () => {
+      const parsed = await scrape(leader);
+      const ready = [lagging, other].every((peer) => parsed.count('raftkit_peer_rtt_seconds', { peer: peer.id }) > 0) && parsed.count('raftkit_snapshot_duration_seconds', { operation: 'send' }) > 0;
+      return ready ? parsed : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${cluster!.logs()}`);
+    });
+
+    // Node.js and process metrics, and what runs.
+    expect(onLeader.value('process_cpu_user_seconds_total', { node: leader.id })).toBeGreaterThan(0);
+    expect(onLeader.samples('nodejs_eventloop_lag_seconds')).toHaveLength(1);
+    const build = onLeader.samples('raftkit_build_info');
+    expect(build).toHaveLength(1);
+    expect(build[0]!.labels).toMatchObject({ node: leader.id, node_version: process.version });
+    expect(build[0]!.labels?.['version']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Number(build[0]!.value)).toBe(1);
+
+    // Raft state and elections.
+    expect(onLeader.value('raftkit_role', { role: 'leader' })).toBe(1);
+    expect(onLeader.value('raftkit_role', { role: 'follower' })).toBe(0);
+    expect(onLeader.value('raftkit_commit_index')).toBeGreaterThanOrEqual(120);
+    expect(onLeader.value('raftkit_elections_won_total')).toBeGreaterThanOrEqual(1);
+    expect(onLeader.value('raftkit_elections_started_total')).toBeGreaterThanOrEqual(1);
+    expect(onLeader.value('raftkit_pre_votes_started_total')).toBeGreaterThanOrEqual(1);
+    expect(onLeader.value('raftkit_leader_changes_total')).toBeGreaterThanOrEqual(1);
+
+    // Proposals: commit and apply latency, none pending now.
+    expect(onLeader.value('raftkit_proposals_total', { outcome: 'OK' })).toBeGreaterThanOrEqual(120);
+    expect(onLeader.count('raftkit_commit_latency_seconds')).toBeGreaterThanOrEqual(120);
+    expect(onLeader.count('raftkit_apply_duration_seconds')).toBeGreaterThanOrEqual(120);
+    expect(onLeader.value('raftkit_pending_proposals')).toBe(0);
+
+    // Storage: every write went through an fsynced transaction.
+    expect(onLeader.count('raftkit_storage_fsync_duration_seconds')).toBeGreaterThan(0);
+    expect(onLeader.count('raftkit_storage_transaction_size_bytes')).toBeGreaterThan(0);
+
+    // Peers: traffic both ways and match lag, by peer.
+    for (const peer of [lagging, other]) {
+      expect(onLeader.value('raftkit_peer_sent_bytes_total', { peer: peer.id })).toBeGreaterThan(0);
+      expect(onLeader.value('raftkit_peer_received_bytes_total', { peer: peer.id })).toBeGreaterThan(0);
+      expect(onLeader.value('raftkit_peer_sent_messages_total', { peer: peer.id })).toBeGreaterThan(0);
+      expect(onLeader.value('raftkit_peer_received_messages_total', { peer: peer.id })).toBeGreaterThan(0);
+      expect(onLeader.value('raftkit_peer_match_lag_entries', { peer: peer.id })).toBeGreaterThanOrEqual(0);
+    }
+
+    // Snapshots: the leader made some and sent one.
+    expect(onLeader.count('raftkit_snapshot_duration_seconds', { operation: 'create' })).toBeGreaterThan(0);
+    expect(onLeader.count('raftkit_snapshot_size_bytes', { operation: 'send' })).toBeGreaterThan(0);
+
+    // HTTP: the route template, method and status are separate labels.
+    expect(onLeader.value('raftkit_http_requests_total', { method: 'PUT', route: '/v1/kv/:key', status: '200' })).toBeGreaterThanOrEqual(120);
+    expect(onLeader.count('raftkit_http_request_duration_seconds', { method: 'PUT', route: '/v1/kv/:key' })).toBeGreaterThanOrEqual(120);
+
+    // The node that was sent a snapshot installed it; every node answers a valid scrape.
+    const onLagging = await scrape(lagging);
+    expect(onLagging.count('raftkit_snapshot_duration_seconds', { operation: 'install' })).toBeGreaterThan(0);
+    expect(onLagging.value('raftkit_role', { role: 'follower' })).toBe(1);
+    const onOther = await scrape(other);
+    expect(onOther.count('raftkit_apply_duration_seconds')).toBeGreaterThanOrEqual(120);
+    expect(onOther.value('raftkit_storage_failed')).toBe(0);
+  });
+});
