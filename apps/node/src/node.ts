@@ -150,7 +150,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       if (event.leader === options.id) metrics.electionWon();
       lastLeader = event.leader;
       logger.info({ role: event.role, term: event.term, leader: event.leader }, event.leader === options.id ? 'became leader' : `leader is ${event.leader ?? 'unknown'}`);
-      if (event.leader !== null && event.leader !== options.id) operations.learnHttpAddress(event.leader);
+      if (event.leader !== null && event.leader !== options.id) void operations.learnHttpAddress(event.leader);
     }
   });
 

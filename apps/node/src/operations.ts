@@ -127,10 +127,10 @@ export class Operations {
     return httpAddress === undefined ? { id: leader } : { id: leader, httpAddress };
   }
 
-  /** learnHttpAddress asks `peer` for its HTTP address once, for leader hints. */
-  learnHttpAddress(peer: string): void {
-    if (this.httpAddresses.has(peer)) return;
-    this.context.transport.request(peer, { kind: 'info' } satisfies ForwardRequest, 2000).then(
+  /** learnHttpAddress asks `peer` for its HTTP address once, for leader hints; resolves when answered (never rejects). */
+  learnHttpAddress(peer: string): Promise<void> {
+    if (this.httpAddresses.has(peer)) return Promise.resolve();
+    return this.context.transport.request(peer, { kind: 'info' } satisfies ForwardRequest, 2000).then(
       (answer) => {
         const result = (answer as { ok?: unknown; result?: { httpAddress?: unknown } }).result;
         if (typeof result?.httpAddress === 'string') this.httpAddresses.set(peer, result.httpAddress);

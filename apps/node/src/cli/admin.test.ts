@@ -4,9 +4,10 @@ import { NodeConfigError } from './errors.js';
 
 describe('admin command lines', () => {
   it('turn into the HTTP requests of DESIGN.md, against --http, RAFTKIT_HTTP or the default', () => {
-    expect(parseAdmin('status', [], {})).toEqual({ http: '127.0.0.1:8001', request: { method: 'GET', path: '/v1/status' } });
-    expect(parseAdmin('status', [], { RAFTKIT_HTTP: '10.0.0.2:8001' }).http).toBe('10.0.0.2:8001');
-    expect(parseAdmin('members', ['list', '--http', 'h:1'], { RAFTKIT_HTTP: 'ignored:2' })).toEqual({ http: 'h:1', request: { method: 'GET', path: '/v1/members' } });
+    expect(parseAdmin('status', [], {})).toEqual({ command: 'status', endpoints: ['127.0.0.1:8001'], output: 'json', request: { method: 'GET', path: '/v1/status' } });
+    expect(parseAdmin('status', [], { RAFTKIT_HTTP: '10.0.0.2:8001' }).endpoints).toEqual(['10.0.0.2:8001']);
+    expect(parseAdmin('members', ['list', '--http', 'h:1'], { RAFTKIT_HTTP: 'ignored:2' })).toEqual({ command: 'members list', endpoints: ['h:1'], output: 'json', request: { method: 'GET', path: '/v1/members' } });
+    expect(parseAdmin('members', ['promote', 'n4'], {}).request).toEqual({ method: 'POST', path: '/v1/members/n4/promote' });
     expect(parseAdmin('members', ['add', 'n4', '--peer-address', '127.0.0.1:7004', '--learner'], {}).request).toEqual({
       method: 'POST',
       path: '/v1/members',
@@ -15,6 +16,14 @@ describe('admin command lines', () => {
     expect(parseAdmin('members', ['remove', 'a/b'], {}).request).toEqual({ method: 'DELETE', path: '/v1/members/a%2Fb' });
     expect(parseAdmin('leader', ['transfer', '--to', 'n2'], {}).request).toEqual({ method: 'POST', path: '/v1/leader/transfer', body: { to: 'n2' } });
     expect(parseAdmin('leader', ['transfer'], {}).request).toEqual({ method: 'POST', path: '/v1/leader/transfer', body: {} });
+  });
+
+  it('take --endpoints (or RAFTKIT_ENDPOINTS) over --http, and -o table|json', () => {
+    expect(parseAdmin('status', ['--endpoints', 'a:1, b:2,,c:3', '--http', 'h:1'], {}).endpoints).toEqual(['a:1', 'b:2', 'c:3']);
+    expect(parseAdmin('status', [], { RAFTKIT_ENDPOINTS: 'a:1,b:2', RAFTKIT_HTTP: 'h:1' }).endpoints).toEqual(['a:1', 'b:2']);
+    expect(parseAdmin('status', ['-o', 'table'], {}).output).toBe('table');
+    expect(parseAdmin('status', ['--output=json'], { RAFTKIT_OUTPUT: 'table' }).output).toBe('json');
+    expect(parseAdmin('status', [], { RAFTKIT_OUTPUT: 'table' }).output).toBe('table');
   });
 
   it('refuse what they cannot run with a typed error', () => {
@@ -32,5 +41,8 @@ describe('admin command lines', () => {
     expect(codeOf(() => parseAdmin('leader', ['elect'], {}))).toBe('UNKNOWN_COMMAND');
     expect(codeOf(() => parseAdmin('status', ['--bogus'], {}))).toBe('UNKNOWN_FLAG');
     expect(codeOf(() => parseAdmin('status', ['extra'], {}))).toBe('UNKNOWN_FLAG');
+    expect(codeOf(() => parseAdmin('status', ['-o', 'yaml'], {}))).toBe('INVALID_VALUE');
+    expect(codeOf(() => parseAdmin('members', ['promote'], {}))).toBe('MISSING_VALUE');
+    expect(codeOf(() => parseAdmin('status', ['--endpoints', ','], {}))).toBe('MISSING_VALUE');
   });
 });

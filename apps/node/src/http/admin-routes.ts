@@ -18,10 +18,26 @@ export const status: AdminRouteHandler = async (context, request) => {
   return json(200, context.status());
 };
 
-/** listMembers is the configuration with the addresses this node knows. */
+/** listMembers is the configuration with every member's addresses (HTTP addresses asked of members not known yet). */
 export const listMembers: AdminRouteHandler = async (context, request) => {
   await readBody(request, context.maxBodyBytes);
+  const before = context.members();
+  const unknown = [...before.voters, ...before.outgoing, ...before.learners].filter((id) => before.httpAddresses[id] === undefined);
+  if (unknown.length === 0) return json(200, before);
+  await Promise.all(unknown.map((id) => context.operations.learnHttpAddress(id)));
   return json(200, context.members());
+};
+
+/** promoteMember makes a learner a voter once it has caught up (a voter already is one: 200). */
+export const promoteMember: AdminRouteHandler = async (context, request, params) => {
+  await readBody(request, context.maxBodyBytes);
+  const id = params['id'] ?? '';
+  const members = context.members();
+  const peerAddress = members.peerAddresses[id];
+  if (!members.voters.includes(id) && !members.learners.includes(id)) throw new OperationError('NOT_FOUND', `${JSON.stringify(id)} is not a member`);
+  if (peerAddress === undefined) throw new OperationError('CONFLICT', `the configuration holds no peer address for ${id}`);
+  const result = await context.operations.addMember({ id, peerAddress, learner: false });
+  return json(200, { id, role: result.role, index: result.index });
 };
 
 /** addMember adds a learner and promotes it unless `learner` is true. */

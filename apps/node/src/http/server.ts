@@ -23,6 +23,7 @@ function createRouter(): Router<Handler> {
     .add('GET', '/v1/members', admin.listMembers)
     .add('POST', '/v1/members', admin.addMember)
     .add('DELETE', '/v1/members/:id', admin.removeMember)
+    .add('POST', '/v1/members/:id/promote', admin.promoteMember)
     .add('POST', '/v1/leader/transfer', admin.transfer)
     .add('GET', '/metrics', admin.metrics)
     .add('GET', '/livez', probes.livez)
