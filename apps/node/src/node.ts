@@ -26,6 +26,7 @@ import { createHttpServer } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
 import { createNodeStateMachine } from './kv/kv-machine.js';
+import { takeBackup } from './backup/backup-source.js';
 import { createEventLoopWatch } from './health/event-loop-watch.js';
 import { readinessOf } from './health/readiness.js';
 import { describeStorageFailure } from './health/storage-failure.js';
@@ -34,6 +35,7 @@ import { meterStateMachine } from './metrics/metered-state-machine.js';
 import { meterTransport } from './metrics/metered-transport.js';
 import { createNodeMetrics } from './metrics/node-metrics.js';
 import { OperationError } from './operation-error.js';
+import { operationErrorOf, withTimeout } from './raft-errors.js';
 import { Operations, type KvNode } from './operations.js';
 import { membershipOf, statusView } from './status.js';
 import { admit } from './waiting-room.js';
@@ -182,6 +184,28 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     },
     members: () => membersView(raftNode, identity.clusterId, operations),
     transportStats: () => transport.stats(),
+    backup: () =>
+      takeBackup({
+        id: options.id,
+        clusterId: identity.clusterId,
+        barrier: async () => {
+          const read = raftNode.read({ op: 'get', key: 'raftkit-backup-barrier' }).catch((error: unknown) => {
+            throw operationErrorOf(error);
+          });
+          await withTimeout(read, options.requestTimeoutMs, () => new OperationError('TIMEOUT', 'the read barrier before the backup was not answered in time'));
+        },
+        capture: async () => {
+          // The stored snapshot's term serves when the applied entry itself was compacted away.
+          const stored = await storage.readSnapshot();
+          if (stored !== undefined) for await (const _ of stored.chunks) break;
+          const status = raftNode.status();
+          const index = status.appliedIndex;
+          const chunks = stateMachine.snapshot();
+          const term = index === 0 ? 0 : (raftNode.inspect().entry(index)?.term ?? (stored?.meta.index === index ? stored.meta.term : undefined));
+          if (term === undefined) throw new OperationError('SHUTTING_DOWN', `the term of applied index ${index} is not known here; try again`);
+          return { index, term, config: status.config, chunks };
+        },
+      }),
     readiness: (maxLag) => readinessOf(context.rawStatus(), storageFailure, maxLag),
     eventLoopStaleMs: () => eventLoop.staleMs(),
   };

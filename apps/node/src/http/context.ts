@@ -4,6 +4,7 @@
 import type { RaftNodeStatus } from '@raftkit/core';
 import type { WsTransportStats } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
+import type { BackupStream } from '../backup/backup-source.js';
 import type { Readiness } from '../health/readiness.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Operations } from '../operations.js';
@@ -36,6 +37,8 @@ export interface HttpContext {
   rawStatus(): RaftNodeStatus | undefined;
   members(): MembersView;
   transportStats(): WsTransportStats | undefined;
+  /** backup takes a consistent backup of the state (`GET /v1/snapshot`). Throws OperationError. */
+  backup(): Promise<BackupStream>;
   /** readiness judges whether this node should get traffic (`GET /readyz`). */
   readiness(maxLag: number): Readiness;
   /** Milliseconds since the event loop last ran its watch timer (`GET /livez`). */

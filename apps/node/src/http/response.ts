@@ -8,7 +8,7 @@ import { OperationError, type OperationErrorCode } from '../operation-error.js';
 export interface HttpResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  /** A JSON value, or raw bytes / text (then `content-type` is in `headers`). */
+  /** A JSON value, raw bytes / text, or a stream of bytes (then `content-type` is in `headers`). */
   readonly body?: unknown;
 }
 

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { OperationError } from '../operation-error.js';
 import * as admin from './admin-routes.js';
+import * as backup from './backup-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
 import * as probes from './probe-routes.js';
@@ -25,6 +26,7 @@ function createRouter(): Router<Handler> {
     .add('DELETE', '/v1/members/:id', admin.removeMember)
     .add('POST', '/v1/members/:id/promote', admin.promoteMember)
     .add('POST', '/v1/leader/transfer', admin.transfer)
+    .add('GET', '/v1/snapshot', backup.snapshot)
     .add('GET', '/metrics', admin.metrics)
     .add('GET', '/livez', probes.livez)
     .add('GET', '/readyz', probes.readyz)
@@ -82,6 +84,10 @@ async function handle(context: HttpContext, router: Router<Handler>, request: In
 
 function write(response: ServerResponse, request: IncomingMessage, answer: HttpResponse): void {
   if (response.headersSent || response.destroyed) return;
+  if (isByteStream(answer.body)) {
+    void stream(response, answer, answer.body);
+    return;
+  }
   const headers: Record<string, string> = { ...answer.headers };
   let body: Uint8Array | string | undefined;
   if (answer.body instanceof Uint8Array || typeof answer.body === 'string') {
@@ -95,4 +101,25 @@ function write(response: ServerResponse, request: IncomingMessage, answer: HttpR
   headers['content-length'] = String(body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
   response.writeHead(answer.status, headers);
   response.end(body);
+}
+
+function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && Symbol.asyncIterator in body;
+}
+
+/**
+ * stream writes a body as it is produced (chunked), waiting for the socket to drain. A failure
+ * midway destroys the connection: the client sees a cut answer, never a complete-looking one.
+ */
+async function stream(response: ServerResponse, answer: HttpResponse, body: AsyncIterable<Uint8Array>): Promise<void> {
+  response.writeHead(answer.status, { ...answer.headers });
+  try {
+    for await (const chunk of body) {
+      if (response.destroyed) return;
+      if (!response.write(chunk)) await new Promise<void>((resolve) => response.once('drain', resolve).once('close', resolve));
+    }
+    response.end();
+  } catch {
+    response.destroy();
+  }
 }
