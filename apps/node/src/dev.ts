@@ -89,6 +89,8 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
       String(options.tickMs),
       '--log-level',
       options.logLevel,
+      '--log-format',
+      'pretty',
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout!, child.stderr!]) {

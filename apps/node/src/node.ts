@@ -151,7 +151,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       if (event.leader !== null) metrics.leaderChanged();
       if (event.leader === options.id) metrics.electionWon();
       lastLeader = event.leader;
-      logger.info({ role: event.role, term: event.term, leader: event.leader }, event.leader === options.id ? 'became leader' : `leader is ${event.leader ?? 'unknown'}`);
+      logger.info({ role: event.role, term: event.term, leader: event.leader, ...(event.leader === null || event.leader === options.id ? {} : { peer: event.leader }) }, event.leader === options.id ? 'became leader' : `leader is ${event.leader ?? 'unknown'}`);
       if (event.leader !== null && event.leader !== options.id) void operations.learnHttpAddress(event.leader);
     }
   });
@@ -328,12 +328,12 @@ async function joinCluster(options: StartOptions, logger: Logger, signal: AbortS
     try {
       const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000);
       if (answer.status === 200) {
-        logger.info({ answer: answer.body }, `joined the cluster as a ${options.learner ? 'learner' : 'voter'}`);
+        logger.info({ member: options.join, answer: answer.body }, `joined the cluster as a ${options.learner ? 'learner' : 'voter'}`);
         return;
       }
-      logger.warn({ status: answer.status, answer: answer.body, attempt }, 'join not accepted yet; retrying');
+      logger.warn({ member: options.join, status: answer.status, answer: answer.body, attempt }, 'join not accepted yet; retrying');
     } catch (error) {
-      logger.warn({ err: error, attempt }, 'join request failed; retrying');
+      logger.warn({ member: options.join, err: error, attempt }, 'join request failed; retrying');
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
   }
@@ -346,7 +346,7 @@ async function handOverLeadership(node: KvNode, options: StartOptions, logger: L
     if (status.role !== 'leader' || status.config.voters.length < 2) return;
     const timeoutMs = 2 * options.electionTicks * options.tickMs;
     const result = await Promise.race([node.transferLeadership(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
-    if (result !== undefined) logger.info({ leader: result.leader, term: result.term }, 'handed leadership over before stopping');
+    if (result !== undefined) logger.info({ peer: result.leader, leader: result.leader, term: result.term }, `handed leadership over to ${result.leader} before stopping`);
   } catch (error) {
     logger.debug({ err: error }, 'no leadership hand-over before stopping');
   }

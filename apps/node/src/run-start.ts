@@ -13,7 +13,7 @@ import { waitForAdmission } from './waiting-room.js';
 
 /** runStart starts the node and resolves with the exit code once it stopped. */
 export async function runStart(options: StartOptions): Promise<number> {
-  const logger = createLogger(options.logLevel, options.id);
+  const logger = createLogger(options.logLevel, options.id, options.logFormat);
   let running: RunningNode | undefined;
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));

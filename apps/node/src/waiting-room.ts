@@ -51,7 +51,7 @@ export async function admit(peerAddress: string, admission: Omit<Admission, 'pro
   const body: Admission = { ...admission, proof: admissionProof(secret, admission.clusterId, admission.nodeId, admission.peers) };
   try {
     const answer = await requestJson('POST', `${baseUrl(peerAddress)}${ADMIT_PATH}`, body, 2000);
-    logger.info({ node: admission.nodeId, status: answer.status }, answer.status === 200 ? 'admitted a waiting node' : 'the new member was not waiting for admission');
+    logger.info({ peer: admission.nodeId, status: answer.status }, answer.status === 200 ? 'admitted a waiting node' : 'the new member was not waiting for admission');
   } catch (error) {
     logger.debug({ err: error, node: admission.nodeId }, 'no waiting node at the new member\'s peer address');
   }
@@ -125,7 +125,7 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
     }
     const problem = checkAdmission(admission, options);
     if (problem !== undefined) {
-      logger.warn({ problem }, 'refused an admission');
+      logger.warn({ problem, clusterId: admission.clusterId }, 'refused an admission');
       send(response, 403, { error: { code: 'FORBIDDEN', message: problem } });
       return;
     }

@@ -41,6 +41,7 @@ describe('raftkit start options', () => {
       leaseReads: false,
       maxBody: 1024 * 1024,
       logLevel: 'info',
+      logFormat: 'json',
     });
   });
 

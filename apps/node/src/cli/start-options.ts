@@ -14,6 +14,10 @@ import { NodeConfigError } from './errors.js';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** LOG_FORMATS: `json` (one JSON object a line, for collectors) or `pretty` (for a terminal). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** StartOptions is the resolved configuration of one node. */
 export interface StartOptions {
   readonly id: string;
@@ -40,6 +44,7 @@ export interface StartOptions {
   readonly leaseReads: boolean;
   readonly maxBody: number;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -72,6 +77,7 @@ export const START_OPTIONS = {
   'lease-reads': { kind: 'boolean', description: 'serve linearizable reads from the leader\'s lease (set on every node)' },
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
+  'log-format': { kind: 'string', value: 'FORMAT', description: 'json (a JSON object a line, ISO times) | pretty (for a terminal) (default json)' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof START_OPTIONS;
@@ -219,6 +225,8 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   if (secret === '') throw new NodeConfigError('INVALID_VALUE', '--secret must not be empty');
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const logFormat = (text('log-format') ?? 'json') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new NodeConfigError('INVALID_VALUE', `--log-format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
   return {
     id,
     dataDir: resolve(sources.cwd ?? '.', text('data') ?? join('data', id)),
@@ -239,6 +247,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
+    logFormat,
   };
 }
 
