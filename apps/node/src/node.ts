@@ -28,6 +28,7 @@ import { createCommandCodec } from './kv/command-codec.js';
 import { createNodeStateMachine } from './kv/kv-machine.js';
 import { takeBackup } from './backup/backup-source.js';
 import { createEventLoopWatch } from './health/event-loop-watch.js';
+import { createStatusPageSource } from './status-page/status-page-source.js';
 import { readinessOf } from './health/readiness.js';
 import { describeStorageFailure } from './health/storage-failure.js';
 import { transportLogger } from './logger.js';
@@ -161,20 +162,29 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   logger.info({ clusterId: identity.clusterId, term: started.term, commit: started.commit, applied: started.appliedIndex, snapshot: started.snapshotIndex }, 'storage loaded');
 
   const eventLoop = createEventLoopWatch();
+  const currentStatusView = () => {
+    try {
+      return statusView(raftNode.status(), identity.clusterId, options.electionTicks);
+    } catch {
+      throw new OperationError('SHUTTING_DOWN', 'this node is not running');
+    }
+  };
+  const statusPage = createStatusPageSource({
+    status: currentStatusView,
+    rawStatus: currentStatus,
+    members: () => membersView(raftNode, identity.clusterId, operations),
+    learnHttpAddresses: (ids) => Promise.all(ids.map((id) => operations.learnHttpAddress(id))),
+    metrics,
+  });
   const context: HttpContext = {
+    statusPage,
     id: options.id,
     operations,
     metrics,
     logger,
     maxBodyBytes: options.maxBody,
     requestTimeoutMs: options.requestTimeoutMs,
-    status: () => {
-      try {
-        return statusView(raftNode.status(), identity.clusterId, options.electionTicks);
-      } catch {
-        throw new OperationError('SHUTTING_DOWN', 'this node is not running');
-      }
-    },
+    status: currentStatusView,
     rawStatus: () => {
       try {
         return raftNode.status();
@@ -249,6 +259,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       clearTimeout(grace);
       await raftNode.stop();
       eventLoop.stop();
+      statusPage.stop();
       logger.info('stopped');
     })();
     return stopping;

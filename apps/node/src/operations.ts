@@ -85,6 +85,7 @@ export class Operations {
 
   /** read answers a get: linearizable (ReadIndex or lease, on the leader), or local when `stale`. */
   read(key: string, stale: boolean): Promise<KvReadResult> {
+    this.context.metrics.read();
     if (stale) {
       if (this.stopping) return Promise.reject(new OperationError('SHUTTING_DOWN', 'this node is shutting down'));
       const outcome = this.context.node.query({ op: 'get', key });

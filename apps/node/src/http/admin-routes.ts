@@ -4,7 +4,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parseAddress, formatAddress } from '../cli/address.js';
 import { OperationError } from '../operation-error.js';
-import { renderStatusPage } from '../status-page.js';
 import { readBody, readJson } from './body.js';
 import type { HttpContext } from './context.js';
 import { json, type HttpResponse } from './response.js';
@@ -99,10 +98,4 @@ export const transfer: AdminRouteHandler = async (context, request) => {
 export const metrics: AdminRouteHandler = async (context, request) => {
   await readBody(request, context.maxBodyBytes);
   return { status: 200, headers: { 'content-type': context.metrics.contentType }, body: await context.metrics.render() };
-};
-
-/** page is the status page for people. */
-export const page: AdminRouteHandler = async (context, request) => {
-  await readBody(request, context.maxBodyBytes);
-  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderStatusPage(context.status(), context.members()) };
 };

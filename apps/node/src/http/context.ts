@@ -6,6 +6,7 @@ import type { WsTransportStats } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import type { BackupStream } from '../backup/backup-source.js';
 import type { Readiness } from '../health/readiness.js';
+import type { StatusPageSource } from '../status-page/status-page-source.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Operations } from '../operations.js';
 import type { NodeStatusView } from '../status.js';
@@ -37,6 +38,8 @@ export interface HttpContext {
   rawStatus(): RaftNodeStatus | undefined;
   members(): MembersView;
   transportStats(): WsTransportStats | undefined;
+  /** The status page's data. */
+  readonly statusPage: StatusPageSource;
   /** backup takes a consistent backup of the state (`GET /v1/snapshot`). Throws OperationError. */
   backup(): Promise<BackupStream>;
   /** readiness judges whether this node should get traffic (`GET /readyz`). */

@@ -9,6 +9,7 @@ import * as backup from './backup-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
 import * as probes from './probe-routes.js';
+import * as statusPage from './status-page-routes.js';
 import { failure, type HttpResponse } from './response.js';
 import { Router } from './router.js';
 
@@ -30,7 +31,8 @@ function createRouter(): Router<Handler> {
     .add('GET', '/metrics', admin.metrics)
     .add('GET', '/livez', probes.livez)
     .add('GET', '/readyz', probes.readyz)
-    .add('GET', '/', admin.page);
+    .add('GET', '/v1/cluster', statusPage.cluster)
+    .add('GET', '/', statusPage.page);
 }
 
 const KNOWN_METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH']);

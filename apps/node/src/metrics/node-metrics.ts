@@ -26,6 +26,13 @@ const ROLES = ['follower', 'pre-candidate', 'candidate', 'leader', 'learner', 'n
 /** SnapshotOperation is what was done with a snapshot. */
 export type SnapshotOperation = 'create' | 'send' | 'install';
 
+/** Activity is running totals since the node started. */
+export interface Activity {
+  readonly reads: number;
+  readonly commitLatencySeconds: number;
+  readonly commits: number;
+}
+
 /** MetricSources are read at every scrape; each returns undefined when the node is not running. */
 export interface MetricSources {
   status(): RaftNodeStatus | undefined;
@@ -56,6 +63,12 @@ export interface NodeMetrics {
   snapshot(operation: SnapshotOperation, seconds: number, bytes: number): void;
   /** request records one answered HTTP request; `route` is the route template (`/v1/kv/:key`). */
   request(method: string, route: string, status: number, seconds: number): void;
+  /** read counts one key-value read served through this node (HTTP or /v1/ws). */
+  read(): void;
+  /** activity is the running totals the status page's charts are drawn from. */
+  activity(): Activity;
+  /** lastRoundTrips is each peer's latest heartbeat round trip in seconds (on the leader). */
+  lastRoundTrips(): Readonly<Record<string, number>>;
   /** render is the exposition text. */
   render(): Promise<string>;
   /** contentType is the exposition's content type. */
@@ -178,8 +191,18 @@ export function createNodeMetrics(nodeId: string, electionTicks: number, sources
     },
   });
 
+  const kvReads = new Counter({ name: 'raftkit_kv_reads_total', help: 'Key-value reads served through this node (HTTP and /v1/ws).', registers });
+  const totals = { reads: 0, commitLatencySeconds: 0, commits: 0 };
+  const roundTrips: Record<string, number> = {};
+
   return {
     registry,
+    read: () => {
+      totals.reads++;
+      kvReads.inc();
+    },
+    activity: () => ({ ...totals }),
+    lastRoundTrips: () => ({ ...roundTrips }),
     contentType: registry.contentType,
     forwarded: () => forwarded.inc(),
     leaderChanged: () => leaderChanges.inc(),
@@ -190,14 +213,21 @@ export function createNodeMetrics(nodeId: string, electionTicks: number, sources
       if (seconds !== undefined) proposalDuration.observe(seconds);
     },
     pendingProposal: (delta) => pending.inc(delta),
-    committed: (seconds) => commitLatency.observe(seconds),
+    committed: (seconds) => {
+      totals.commits++;
+      totals.commitLatencySeconds += seconds;
+      commitLatency.observe(seconds);
+    },
     applied: (seconds) => applyDuration.observe(seconds),
     storageTransaction: (transaction) => {
       fsync.observe(transaction.durationMs / 1000);
       transactionBytes.observe(transaction.bytes);
       transactionOperations.inc(transaction.operations);
     },
-    peerRoundTrip: (peer, seconds) => rtt.observe({ peer }, seconds),
+    peerRoundTrip: (peer, seconds) => {
+      roundTrips[peer] = seconds;
+      rtt.observe({ peer }, seconds);
+    },
     snapshot: (operation, seconds, bytes) => {
       snapshotDuration.observe({ operation }, seconds);
       snapshotBytes.observe({ operation }, bytes);
