@@ -143,8 +143,15 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
 
   raftNode.on('error', (error) => {
     storageFailure = describeStorageFailure(error);
-    logger.fatal({ err: error, ...(storageFailure === undefined ? {} : { storageFailure }) }, 'the Raft node failed and stopped');
-    onFatal(error);
+    if (storageFailure === undefined) {
+      logger.fatal({ err: error }, 'the Raft node failed and stopped');
+      onFatal(error);
+      return;
+    }
+    // A disk fault: the Raft node has stopped (it acknowledges nothing more, and a leader's peers
+    // elect another), but the process stays up to say so on /readyz and /metrics until an
+    // operator frees space or fixes the disk and restarts it. A restart recovers from what is on disk.
+    logger.fatal({ err: error, storageFailure }, `the data directory's disk failed (${storageFailure.split(':')[0]}): this node stopped taking part; fix the disk and restart it`);
   });
   let lastLeader: string | null = null;
   raftNode.on('roleChanged', (event) => {

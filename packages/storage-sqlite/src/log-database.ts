@@ -435,6 +435,9 @@ function snapshotChecksum(generation: number, index: number, term: number, confi
  * its header says (SQLite itself would only notice when it reads a missing page, maybe never).
  * Returns true when there is no file yet (it is about to be created).
  */
+/** A write-ahead log's header; frames follow it. */
+const WAL_HEADER_BYTES = 32;
+
 function checkFileHeader(file: string): boolean {
   let size: number;
   try {
@@ -464,10 +467,24 @@ function checkFileHeader(file: string): boolean {
   // The header's page count is valid only when the change counter matches "version valid for".
   const pageCountValid = pageCount > 0 && view.getUint32(24) === view.getUint32(92);
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new StorageCorruptionError('NOT_A_DATABASE', file, `the header's page size ${rawPageSize} is impossible`);
+  // A checkpoint cut short (the disk filled up while it copied the write-ahead log's pages into
+  // the file) leaves the file shorter than its new header says while the log still holds every
+  // page: SQLite reads them from there and the next checkpoint completes the file. Only without
+  // a write-ahead log is a short file a cut one.
+  if (walHoldsPages(file)) return false;
   if (size % pageSize !== 0 || (pageCountValid && size < pageCount * pageSize)) {
     throw new StorageCorruptionError('TRUNCATED', file, `the file has ${size} bytes; its header says ${pageCountValid ? pageCount : '?'} pages of ${pageSize}`);
   }
   return false;
+}
+
+/** walHoldsPages: the file's write-ahead log exists and holds at least one frame past its header. */
+function walHoldsPages(file: string): boolean {
+  try {
+    return statSync(`${file}-wal`).size > WAL_HEADER_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 /**
