@@ -49,6 +49,14 @@ export interface SqliteStorageOptions {
   readonly snapshotReadBytes?: number;
   /** Test hook: the worker sleeps this long inside every transaction, as a slow fsync would. */
   readonly simulatedSyncDelayMs?: number;
+  /**
+   * Where the worker script is, as a `file:` URL or an absolute path. By default it is
+   * `storage-worker.js` beside this module, which is right when the package is installed. A
+   * bundle that inlines this package has no such file beside it: bundle the
+   * `@raftkit/storage-sqlite/worker` entry point as a file of its own and pass its location here,
+   * for example `new URL('./sqlite-worker.js', import.meta.url)`.
+   */
+  readonly workerUrl?: URL | string;
 }
 
 /** SqliteStorageStatistics counts the worker's work since the storage was created. */
@@ -92,7 +100,8 @@ interface Queued {
  */
 export class SqliteStorage implements Storage {
   readonly directory: string;
-  private readonly options: Required<Omit<SqliteStorageOptions, 'directory'>>;
+  private readonly options: Required<Omit<SqliteStorageOptions, 'directory' | 'workerUrl'>>;
+  private readonly workerUrl: URL | string | undefined;
   /** Calls in call order, not yet sent. */
   private readonly ordered: Queued[] = [];
   /** Work whose order does not matter (staged snapshot chunks, chunk reads); sent first. */
@@ -128,6 +137,7 @@ export class SqliteStorage implements Storage {
       snapshotReadBytes: options.snapshotReadBytes ?? 4 * 1024 * 1024,
       simulatedSyncDelayMs: options.simulatedSyncDelayMs ?? 0,
     };
+    this.workerUrl = options.workerUrl;
     this.opened = this.open().then(
       () => {
         this.ready = true;
@@ -222,7 +232,7 @@ export class SqliteStorage implements Storage {
       simulatedSyncDelayMs: this.options.simulatedSyncDelayMs,
     };
     const opened = new Promise<void>((resolve, reject) => (this.openWaiter = { resolve, reject }));
-    const worker = new Worker(workerEntry(), { workerData: workerOptions });
+    const worker = new Worker(this.workerUrl ?? workerEntry(), { workerData: workerOptions });
     this.worker = worker;
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.fail(error));
