@@ -8,7 +8,7 @@
  *                                                 └── forwarded requests (transport.request)
  *
  * Order matters: the HTTP port opens only after `node.start()` has loaded storage and replayed
- * the log (DESIGN.md), so a client never sees a node that has not recovered yet.
+ * the log (docs/architecture.md), so a client never sees a node that has not recovered yet.
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';

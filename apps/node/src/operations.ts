@@ -295,7 +295,7 @@ export class Operations {
 
   /**
    * addMemberHere runs one add at a time: while a learner catches up before its promotion, the
-   * change is still pending (DESIGN.md: 409), though no configuration entry is uncommitted.
+   * change is still pending (docs/architecture.md: 409), though no configuration entry is uncommitted.
    */
   private async addMemberHere(request: AddMemberRequest, timeoutMs: number): Promise<{ index: number; role: 'voter' | 'learner' }> {
     if (this.addingMember !== undefined) {
@@ -345,7 +345,7 @@ export class Operations {
   }
 
   private transferHere(to: string | undefined, timeoutMs: number): Promise<{ leader: string; term: number }> {
-    // DESIGN.md answers a refused transfer with 409, whatever the reason: a target that is no
+    // docs/architecture.md answers a refused transfer with 409, whatever the reason: a target that is no
     // voter is refused like one that is behind or unresponsive, not a missing route (404).
     const transfer = this.context.node.transferLeadership(to).catch((error: unknown) => {
       const failure = operationErrorOf(error);

@@ -1,6 +1,6 @@
 /**
  * The waiting room: a node started with neither `--cluster` nor `--join` on an empty data
- * directory is a non-member that belongs to no cluster yet (DESIGN.md). Until a leader admits it,
+ * directory is a non-member that belongs to no cluster yet (docs/architecture.md). Until a leader admits it,
  * it runs no Raft node; it answers
  *
  *   on --http-listen:  GET /v1/status → role "non-member"; any other API route 503 NOT_MEMBER;

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of DESIGN.md against three real `raftkit start` processes: election, writes and
+ * The HTTP API of docs/architecture.md against three real `raftkit start` processes: election, writes and
  * linearizable reads through any node, CAS, Idempotency-Key, the documented 4xx answers, and the
  * endpoints for operators.
  */

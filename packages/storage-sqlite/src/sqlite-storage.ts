@@ -147,10 +147,12 @@ export class SqliteStorage implements Storage {
     );
   }
 
+  /** load reads the hard state, snapshot metadata and log, verifying every row's checksum (`Storage.load`). */
   load(): Promise<LoadedState> {
     return this.enqueue('ordered', { type: 'load' }).then((value) => unpackLoad(value as LoadResult));
   }
 
+  /** append writes truncation, entries and hard state in one transaction, fsynced before it resolves (`Storage.append`). */
   append(entries: readonly Entry[], options: AppendOptions): Promise<void> {
     // Copied now: the caller may reuse its objects once the call returns.
     const packed = packEntries(entries);
@@ -172,6 +174,7 @@ export class SqliteStorage implements Storage {
     return done.then(() => undefined);
   }
 
+  /** readSnapshot streams the stored snapshot from the database in rounds of `snapshotReadBytes` (`Storage.readSnapshot`). */
   readSnapshot(): Promise<{ meta: SnapshotMeta; chunks: AsyncIterable<Uint8Array> } | undefined> {
     return this.enqueue('ordered', { type: 'readSnapshot' }).then((value) => {
       const info = value as StoredSnapshotInfo | undefined;

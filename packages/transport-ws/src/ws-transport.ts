@@ -63,6 +63,7 @@ export interface WsTransportStats {
 export interface WsTransport extends Transport {
   /** address is where the transport listens; valid after `start` (so tests can listen on port 0). */
   address(): { readonly host: string; readonly port: number };
+  /** stats counts frames, messages, drops and connections since the transport was created. */
   stats(): WsTransportStats;
   /** setPeers replaces the peer table: removed peers are disconnected, new ones dialed. */
   setPeers(peers: PeerAddresses): void;

@@ -17,7 +17,9 @@ export interface AdminRequest {
 
 /** Output is where commands print: stdout for answers, stderr for usage errors. */
 export interface Output {
+  /** out prints an answer (stdout). */
   out(text: string): void;
+  /** err prints a usage error (stderr). */
   err(text: string): void;
 }
 

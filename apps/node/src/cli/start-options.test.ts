@@ -44,7 +44,7 @@ describe('raftkit start options', () => {
     });
   });
 
-  it('reads every flag of the DESIGN.md example', () => {
+  it('reads every flag of the docs/architecture.md example', () => {
     const options = resolveStartOptions({
       argv: ['--id', 'n1', '--data', './data/n1', '--peer-listen', '127.0.0.1:7001', '--http-listen', '127.0.0.1:8001', '--cluster', 'n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003', '--lease-reads', '--snapshot-entries', '50'],
       cwd,

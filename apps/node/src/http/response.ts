@@ -1,5 +1,5 @@
 /**
- * HTTP answers and the one table that maps an OperationError onto a status code (DESIGN.md):
+ * HTTP answers and the one table that maps an OperationError onto a status code (docs/architecture.md):
  * 503 + Retry-After = certainly not applied; 504 = outcome unknown.
  */
 import { OperationError, type OperationErrorCode } from '../operation-error.js';

@@ -11,7 +11,7 @@ import { KvStateMachine, type KvResult, type KvStateMachineOptions } from './kv-
 export type NodeStateMachine = SessionStateMachine<KvCommand, KvQuery, KvResult>;
 
 /**
- * IDEMPOTENCY_KEYS_KEPT: DESIGN.md asks for keys of at least the last 10,000 writes. Every
+ * IDEMPOTENCY_KEYS_KEPT: docs/architecture.md asks for keys of at least the last 10,000 writes. Every
  * replica MUST use the same limits, so they are constants, not flags.
  */
 export const IDEMPOTENCY_KEYS_KEPT = 10_000;

@@ -1,7 +1,7 @@
 /**
  * KvStateMachine: the reference node's replicated key-value store. Values are bytes; CAS compares
  * UTF-8 text. Every decision (does the CAS match?) is made here, inside apply, from the entry
- * alone, so every replica decides alike (DESIGN.md "Deterministic state-machine decisions").
+ * alone, so every replica decides alike (docs/architecture.md "Deterministic state-machine decisions").
  *
  * It is wrapped in core's session state machine (see kv-machine.ts), which deduplicates retried
  * commands (Idempotency-Key, client session stamps) before they get here.

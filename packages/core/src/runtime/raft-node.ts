@@ -305,7 +305,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       });
       this.appliedIndex = loaded.snapshot?.index ?? 0;
       this.snapshotIndex = this.appliedIndex;
-      // The first drain restores the snapshot (if any) and replays (snapshot, commit] (DESIGN.md
+      // The first drain restores the snapshot (if any) and replays (snapshot, commit] (docs/architecture.md
       // "Restart"); wait for that before taking part in the cluster.
       this.drain();
       while (this.restoring !== undefined) await this.restoring;
@@ -419,7 +419,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     const raft = this.raft;
     const result = raft.transferLeadership(to);
     if (!result.ok) return Promise.reject(new RequestRefusedError(result.reason, result.leaderHint));
-    // Lease reads end when a transfer starts (DESIGN.md): the target will campaign past the lease.
+    // Lease reads end when a transfer starts (docs/architecture.md): the target will campaign past the lease.
     this.lease?.revoke();
     const startTerm = raft.status().term;
     this.input(() => {});
