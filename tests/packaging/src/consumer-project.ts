@@ -21,6 +21,8 @@ export async function createConsumerProject(directory: string, packed: readonly 
   mkdirSync(directory, { recursive: true });
   const dependencies: Record<string, string> = {};
   for (const { folder, tarball } of packed) dependencies[packageName(folder)] = `file:${tarball}`;
+  // The better-sqlite3 the workspace tests with (its lockfile's), as a user's lockfile pins it.
+  const sqliteVersion = versionOf(workspaceSqlite());
   const manifest = {
     name: 'raftkit-consumer',
     version: '1.0.0',
@@ -30,7 +32,7 @@ export async function createConsumerProject(directory: string, packed: readonly 
     devDependencies: { '@types/node': '^20.19.0' },
     // The packages depend on each other by version (pnpm pack replaced `workspace:*`): those
     // versions are these tarballs, not the registry.
-    overrides: dependencies,
+    overrides: { ...dependencies, 'better-sqlite3': sqliteVersion },
   };
   writeFileSync(join(directory, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   cpSync(CONSUMER_SOURCES, directory, { recursive: true });
@@ -45,7 +47,7 @@ function packageName(folder: string): string {
 async function installNativeSqlite(directory: string): Promise<void> {
   const installed = join(directory, 'node_modules', 'better-sqlite3');
   const installedVersion = versionOf(installed);
-  const workspace = dirname(createRequire(join(REPOSITORY_ROOT, 'packages/storage-sqlite/package.json')).resolve('better-sqlite3/package.json'));
+  const workspace = workspaceSqlite();
   const addon = join('build', 'Release', 'better_sqlite3.node');
   if (process.env['RAFTKIT_PACKAGING_REBUILD'] !== '1' && versionOf(workspace) === installedVersion && existsSync(join(workspace, addon))) {
     mkdirSync(join(installed, 'build', 'Release'), { recursive: true });
@@ -53,6 +55,11 @@ async function installNativeSqlite(directory: string): Promise<void> {
     return;
   }
   await run('npm', ['rebuild', 'better-sqlite3', '--build-from-source'], { cwd: directory, timeoutMs: 600_000 });
+}
+
+/** workspaceSqlite is the folder of the better-sqlite3 that storage-sqlite uses in the workspace. */
+function workspaceSqlite(): string {
+  return dirname(createRequire(join(REPOSITORY_ROOT, 'packages/storage-sqlite/package.json')).resolve('better-sqlite3/package.json'));
 }
 
 function versionOf(packageDirectory: string): string {

@@ -10,8 +10,10 @@
  *   TypeScript program: it type-checks with `strict` and `skipLibCheck: false` (and the source
  *   condition enabled, which must change nothing) and runs a 3-node cluster on SQLite and
  *   WebSocket peers to a committed write read back through another node;
- * - the `raftkit` command of `@raftkit/node` runs from the install.
+ * - the `raftkit` command of `@raftkit/node` runs from the install: `raftkit start` serves a
+ *   one-node cluster's write and read over HTTP, and stops cleanly on SIGTERM.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumerProject } from './consumer-project.js';
+import { freePort } from './free-port.js';
 import { packAll, type PackedPackage } from './pack.js';
 import { PUBLISHED_PACKAGES } from './published-packages.js';
 import { run } from './run.js';
@@ -99,8 +102,48 @@ describe('installed with npm outside the workspace', () => {
     expect(result.onDisk).toBe(true);
   });
 
-  it('the raftkit command of @raftkit/node runs', async () => {
-    const { stdout } = await run(join(consumer, 'node_modules', '.bin', 'raftkit'), ['--help'], { cwd: consumer, timeoutMs: 60_000 });
+  it('the raftkit command of @raftkit/node runs, and `raftkit start` serves a write and a read', async () => {
+    const raftkit = join(consumer, 'node_modules', '.bin', 'raftkit');
+    const { stdout } = await run(raftkit, ['--help'], { cwd: consumer, timeoutMs: 60_000 });
     expect(stdout).toContain('raftkit start');
+
+    const [peerPort, httpPort] = [await freePort(), await freePort()];
+    const http = `http://127.0.0.1:${httpPort}`;
+    const node = spawn(
+      raftkit,
+      ['start', '--id', 'n1', '--data', join(workDirectory, 'node-n1'), '--peer-listen', `127.0.0.1:${peerPort}`, '--http-listen', `127.0.0.1:${httpPort}`, '--cluster', `n1=127.0.0.1:${peerPort}`, '--tick-ms', '20'],
+      { cwd: consumer, env: { ...process.env, RAFTKIT_SECRET: 'packaging-test-secret' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    node.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => node.once('exit', (code) => resolve(code)));
+    try {
+      await waitUntil(async () => ((await fetchJson(`${http}/v1/status`)) as { role?: string } | undefined)?.role === 'leader', 60_000, () => stderr);
+      const put = await fetch(`${http}/v1/kv/hello`, { method: 'PUT', body: 'world' });
+      expect(put.status).toBe(200);
+      const get = await fetch(`${http}/v1/kv/hello`);
+      expect([get.status, await get.text()]).toEqual([200, 'world']);
+    } finally {
+      node.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
+
+/** fetchJson answers the parsed body of a GET, or undefined while the server is not up. */
+async function fetchJson(url: string): Promise<unknown> {
+  try {
+    return await (await fetch(url)).json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** waitUntil polls `condition` until it holds, failing after `deadlineMs` with `context()`. */
+async function waitUntil(condition: () => Promise<boolean>, deadlineMs: number, context: () => string): Promise<void> {
+  const giveUpAt = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > giveUpAt) throw new Error(`not within ${deadlineMs} ms; stderr:\n${context()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
