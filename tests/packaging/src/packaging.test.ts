@@ -10,8 +10,9 @@
  *   TypeScript program: it type-checks with `strict` and `skipLibCheck: false` (and the source
  *   condition enabled, which must change nothing) and runs a 3-node cluster on SQLite and
  *   WebSocket peers to a committed write read back through another node;
- * - the `raftkit` command of `@raftkit/node` runs from the install: `raftkit start` serves a
- *   one-node cluster's write and read over HTTP, and stops cleanly on SIGTERM.
+ * - installed with `npm install --global` (into a prefix of its own), the `raftkit` command of
+ *   `@raftkit/node` runs: `raftkit start` serves a one-node cluster's write and read over HTTP,
+ *   and stops cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumerProject } from './consumer-project.js';
 import { freePort } from './free-port.js';
+import { installGlobally } from './global-install.js';
 import { packAll, type PackedPackage } from './pack.js';
 import { PUBLISHED_PACKAGES } from './published-packages.js';
 import { run } from './run.js';
@@ -32,10 +34,12 @@ const require = createRequire(import.meta.url);
 const workDirectory = mkdtempSync(join(tmpdir(), 'raftkit-packaging-'));
 const consumer = join(workDirectory, 'consumer');
 let packed: PackedPackage[] = [];
+let raftkit = '';
 
 beforeAll(async () => {
   packed = await packAll(workDirectory);
   await createConsumerProject(consumer, packed);
+  raftkit = await installGlobally(join(workDirectory, 'global'), packed);
 });
 
 afterAll(() => {
@@ -102,8 +106,10 @@ describe('installed with npm outside the workspace', () => {
     expect(result.onDisk).toBe(true);
   });
 
+});
+
+describe('installed with npm install --global', () => {
   it('the raftkit command of @raftkit/node runs, and `raftkit start` serves a write and a read', async () => {
-    const raftkit = join(consumer, 'node_modules', '.bin', 'raftkit');
     const { stdout } = await run(raftkit, ['--help'], { cwd: consumer, timeoutMs: 60_000 });
     expect(stdout).toContain('raftkit start');
 
