@@ -16,10 +16,10 @@
  * they were called, so calls complete in call order. A snapshot being saved holds its place in
  * that order from the call on, while its chunks stream into the database in the background.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AppendOptions, Entry, LoadedState, SnapshotMeta, Storage } from '@raftkit/core';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
@@ -227,6 +227,14 @@ export class SqliteStorage implements Storage {
   // ------------------------------------------------------------------------------------------
 
   private async open(): Promise<void> {
+    const entry = this.workerUrl ?? workerEntry();
+    const missing = missingWorkerFile(entry);
+    if (missing !== undefined) {
+      throw new InvalidStorageOperationError(
+        'WORKER_NOT_FOUND',
+        `the storage worker ${missing} does not exist; a bundled program must bundle @raftkit/storage-sqlite/worker as a file of its own and pass its location as the workerUrl option`,
+      );
+    }
     this.lock = await acquireDirectoryLock(this.directory);
     const workerOptions: WorkerOptions = {
       file: join(this.lock.directory, DATABASE_FILE),
@@ -235,7 +243,7 @@ export class SqliteStorage implements Storage {
       simulatedSyncDelayMs: this.options.simulatedSyncDelayMs,
     };
     const opened = new Promise<void>((resolve, reject) => (this.openWaiter = { resolve, reject }));
-    const worker = new Worker(this.workerUrl ?? workerEntry(), { workerData: workerOptions });
+    const worker = new Worker(entry, { workerData: workerOptions });
     this.worker = worker;
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.fail(error));
@@ -463,6 +471,14 @@ function workerEntry(): URL {
   const worker = new URL('./storage-worker.ts', here).href;
   const bootstrap = `import { register } from ${JSON.stringify(api)};\nregister();\nawait import(${JSON.stringify(worker)});\n`;
   return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
+/** missingWorkerFile names the worker's file when it is a file that does not exist (a `data:` URL is no file). */
+function missingWorkerFile(entry: URL | string): string | undefined {
+  const url = entry instanceof URL ? entry : entry.startsWith('file:') || entry.startsWith('data:') ? new URL(entry) : undefined;
+  if (url !== undefined && url.protocol !== 'file:') return undefined;
+  const path = url !== undefined ? fileURLToPath(url) : (entry as string);
+  return existsSync(path) ? undefined : path;
 }
 
 const ENTRY_TYPE_CODES = { normal: 0, config: 1 } as const;

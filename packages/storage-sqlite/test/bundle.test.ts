@@ -63,7 +63,7 @@ describe('an esbuild bundle', () => {
     expect(existsSync(join(data.path, 'raft.sqlite'))).toBe(true);
   });
 
-  it('without workerUrl, fails to open with the missing worker named, and writes nothing', async () => {
+  it('without workerUrl, refuses to open with WORKER_NOT_FOUND naming the missing worker, and writes nothing', async () => {
     cleanups.push(() => rmSync(output, { recursive: true, force: true }));
     mkdirSync(output, { recursive: true });
     writeFileSync(join(output, 'program.ts'), PROGRAM.replace('const workerUrl = ', 'const unused = ').replaceAll(', workerUrl }', ' }'));
@@ -88,7 +88,10 @@ describe('an esbuild bundle', () => {
     } catch (error) {
       stderr = String((error as { stderr: string }).stderr);
     }
-    expect(stderr).toMatch(/storage-worker\.js/);
+    expect(stderr).toContain('WORKER_NOT_FOUND');
+    expect(stderr).toContain(join(output, 'storage-worker.js'));
+    expect(stderr).toContain('workerUrl');
     expect(existsSync(join(data.path, 'raft.sqlite'))).toBe(false);
+    expect(existsSync(join(data.path, 'LOCK'))).toBe(false);
   });
 });
