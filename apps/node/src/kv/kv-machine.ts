@@ -4,11 +4,11 @@
  * answered with its first answer. The dedup table travels through the log and into snapshots.
  */
 import { createSessionStateMachine, type SessionStateMachine } from '@raftkit/core';
-import type { KvCommand, KvQuery } from '@raftkit/client';
+import type { NodeKvCommand, NodeKvQuery } from './kv-commands.js';
 import { KvStateMachine, type KvResult, type KvStateMachineOptions } from './kv-state-machine.js';
 
 /** NodeStateMachine is the session-wrapped KV store. */
-export type NodeStateMachine = SessionStateMachine<KvCommand, KvQuery, KvResult>;
+export type NodeStateMachine = SessionStateMachine<NodeKvCommand, NodeKvQuery, KvResult>;
 
 /**
  * IDEMPOTENCY_KEYS_KEPT: DESIGN.md asks for keys of at least the last 10,000 writes. Every
