@@ -25,9 +25,16 @@ function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   return chunks;
 }
 
+/** feed pushes every chunk and answers the commands, throwing the first protocol error. */
 function feed(parser: RespRequestParser, chunks: readonly Buffer[]): RespCommand[] {
-  return chunks.flatMap((chunk) => parser.push(chunk));
+  return chunks.flatMap((chunk) => {
+    const parsed = parser.push(chunk);
+    if (parsed.error !== undefined) throw parsed.error;
+    return parsed.commands;
+  });
 }
+
+const pushOne = (bytes: string | Buffer) => feed(new RespRequestParser(LIMITS), [Buffer.from(bytes)]);
 
 /** withSeed runs a fast-check property with the run's seed and names the seed when it fails. */
 function check(property: fc.IProperty<unknown>, numRuns: number): void {
@@ -41,7 +48,7 @@ function check(property: fc.IProperty<unknown>, numRuns: number): void {
 describe('RespRequestParser', () => {
   it('parses multibulk and inline commands, and skips empty ones', () => {
     const parser = new RespRequestParser(LIMITS);
-    const commands = parser.push(Buffer.from('*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*0\r\nPING\r\nset  a  b\n'));
+    const commands = feed(parser, [Buffer.from('*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*0\r\nPING\r\nset  a  b\n')]);
     expect(commands.map((command) => command.map(String))).toEqual([['GET', 'k'], ['PING'], ['set', 'a', 'b']]);
     expect(parser.bufferedBytes).toBe(0);
   });
@@ -88,17 +95,23 @@ describe('RespRequestParser', () => {
   });
 
   it('refuses oversized input before buffering it: bulk length, argument count, inline line, total', () => {
-    expect(() => new RespRequestParser(LIMITS).push(Buffer.from('*1\r\n$4097\r\n'))).toThrow('invalid bulk length');
-    expect(() => new RespRequestParser(LIMITS).push(Buffer.from('*65\r\n'))).toThrow('invalid multibulk length');
-    expect(() => new RespRequestParser(LIMITS).push(Buffer.alloc(1025, 0x61))).toThrow('too big inline request');
+    expect(() => pushOne(Buffer.from('*1\r\n$4097\r\n'))).toThrow('invalid bulk length');
+    expect(() => pushOne(Buffer.from('*65\r\n'))).toThrow('invalid multibulk length');
+    expect(() => pushOne(Buffer.alloc(1025, 0x61))).toThrow('too big inline request');
     const parser = new RespRequestParser(LIMITS);
     const big = Buffer.concat([Buffer.from('*3\r\n$4000\r\n'), Buffer.alloc(4000, 1), Buffer.from('\r\n$4000\r\n'), Buffer.alloc(4000, 2), Buffer.from('\r\n$4000\r\n')]);
-    expect(() => parser.push(big)).toThrow('request larger than 8192 bytes');
+    expect(() => feed(parser, [big])).toThrow('request larger than 8192 bytes');
+  });
+
+  it('gives back the commands before a protocol error with the error', () => {
+    const parsed = new RespRequestParser(LIMITS).push(Buffer.from('PING\r\n*1\r\n$x\r\n'));
+    expect(parsed.commands.map((command) => command.map(String))).toEqual([['PING']]);
+    expect(parsed.error?.message).toBe('ERR Protocol error: invalid bulk length');
   });
 
   it('refuses malformed framing with Redis\'s wording', () => {
-    expect(() => new RespRequestParser(LIMITS).push(Buffer.from('*1\r\n:1\r\n'))).toThrow("ERR Protocol error: expected '$', got ':'");
-    expect(() => new RespRequestParser(LIMITS).push(Buffer.from('*x\r\n'))).toThrow('invalid multibulk length');
-    expect(() => new RespRequestParser(LIMITS).push(Buffer.from('*1\r\n$1\r\nab\r\n'))).toThrow('not followed by CRLF');
+    expect(() => pushOne(Buffer.from('*1\r\n:1\r\n'))).toThrow("ERR Protocol error: expected '$', got ':'");
+    expect(() => pushOne(Buffer.from('*x\r\n'))).toThrow('invalid multibulk length');
+    expect(() => pushOne(Buffer.from('*1\r\n$1\r\nab\r\n'))).toThrow('not followed by CRLF');
   });
 });

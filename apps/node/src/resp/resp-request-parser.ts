@@ -41,6 +41,13 @@ export class RespProtocolError extends Error {
 /** A command: its arguments, the name first. */
 export type RespCommand = Buffer[];
 
+/** RespParsed: the commands some bytes completed, in order, and the error that ended parsing, if any. */
+export interface RespParsed {
+  readonly commands: RespCommand[];
+  /** Set when the bytes after `commands` are malformed or too large: answer it and close. */
+  readonly error: RespProtocolError | undefined;
+}
+
 const CR = 0x0d;
 const LF = 0x0a;
 /** Longest `*<n>` or `$<len>` header line we accept (a 20-digit number and a sign). */
@@ -51,7 +58,7 @@ interface Incomplete {
   readonly needed: number;
 }
 
-/** RespRequestParser parses one connection's requests. Not reusable after it threw. */
+/** RespRequestParser parses one connection's requests. Not to be used again after it reported an error. */
 export class RespRequestParser {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -65,27 +72,42 @@ export class RespRequestParser {
     return this.pendingBytes;
   }
 
-  /** push takes the next bytes and returns the commands they completed, in order. Throws RespProtocolError. */
-  push(chunk: Buffer): RespCommand[] {
+  /**
+   * push takes the next bytes and returns the commands they completed, in order; when the bytes
+   * after them are malformed or too large, also the error (the commands before it still count).
+   */
+  push(chunk: Buffer): RespParsed {
+    const commands: RespCommand[] = [];
+    try {
+      this.parse(chunk, commands);
+      return { commands, error: undefined };
+    } catch (error) {
+      if (!(error instanceof RespProtocolError)) throw error;
+      this.pending = [];
+      this.pendingBytes = 0;
+      return { commands, error };
+    }
+  }
+
+  private parse(chunk: Buffer, commands: RespCommand[]): void {
     this.pending.push(chunk);
     this.pendingBytes += chunk.byteLength;
     if (this.pendingBytes < this.needed) {
       this.checkBuffered();
-      return [];
+      return;
     }
     const buffer = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const commands: RespCommand[] = [];
     let offset = 0;
     for (;;) {
       if (offset >= buffer.byteLength) {
         this.keep(buffer.subarray(buffer.byteLength), 1);
-        return commands;
+        return;
       }
       const parsed = this.parseOne(buffer, offset);
       if ('needed' in parsed) {
         this.keep(buffer.subarray(offset), parsed.needed);
         this.checkBuffered();
-        return commands;
+        return;
       }
       offset = parsed.end;
       if (parsed.command.length > 0) commands.push(parsed.command);

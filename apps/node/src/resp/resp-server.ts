@@ -22,7 +22,7 @@ import type { RespBackend, TokenStore } from './resp-backend.js';
 import { dispatch, runsConcurrently } from './resp-command-table.js';
 import type { RespConnectionState, RespServerInfo } from './resp-command-spec.js';
 import { encodeReply, reply } from './resp-reply.js';
-import { RespProtocolError, RespRequestParser, type RespLimits } from './resp-request-parser.js';
+import { RespRequestParser, type RespLimits } from './resp-request-parser.js';
 
 /** Options of createRespServer. */
 export interface RespServerOptions {
@@ -166,17 +166,7 @@ function serveConnection(socket: Socket, connection: RespConnectionState, option
 
   socket.on('data', (chunk: Buffer) => {
     if (ended) return;
-    let commands: Buffer[][];
-    try {
-      commands = parser.push(chunk);
-    } catch (error) {
-      ended = true;
-      socket.pause();
-      const message = error instanceof RespProtocolError ? error.message : `ERR Protocol error: ${(error as Error).message}`;
-      options.logger.debug({ client: connection.id, err: error }, 'RESP protocol error; closing the connection');
-      enqueue(() => Promise.resolve({ bytes: encodeReply(reply.error(message), connection.protocol), close: true }), false);
-      return;
-    }
+    const { commands, error } = parser.push(chunk);
     for (const words of commands) {
       if (ended) break;
       const name = words[0]!.toString('latin1').toLowerCase();
@@ -187,6 +177,13 @@ function serveConnection(socket: Socket, connection: RespConnectionState, option
         return { bytes: encodeReply(answer, connection.protocol), close: connection.closeAfterReply };
       }, runsConcurrently(name));
       if (quit) ended = true;
+    }
+    if (error !== undefined && !ended) {
+      // Redis answers a protocol error after the replies before it, then closes the connection.
+      ended = true;
+      socket.pause();
+      options.logger.debug({ client: connection.id, err: error }, 'RESP protocol error; closing the connection');
+      enqueue(() => Promise.resolve({ bytes: encodeReply(reply.error(error.message), connection.protocol), close: true }), false);
     }
   });
   socket.on('error', (error) => options.logger.debug({ client: connection.id, err: error }, 'RESP connection error'));
