@@ -166,7 +166,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     await raftNode.stop().catch(() => {});
     throw error;
   }
-  const resp = options.respListen === undefined ? undefined : await startRespFront(options.respListen, context, options.maxBody).catch(async (error: unknown) => {
+  const resp = options.respListen === undefined ? undefined : await startRespFront(options.respListen, context, options.maxBody, stateMachine.inner).catch(async (error: unknown) => {
     server.close();
     await raftNode.stop().catch(() => {});
     throw error;
@@ -195,7 +195,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       await handOverLeadership(raftNode, options, logger);
       operations.shutDown();
       clientApi.close();
-      const respClosed = resp?.server.close();
+      const respClosed = resp?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Requests in flight get a moment to be answered; then every connection is cut.

@@ -43,7 +43,12 @@ export type KvExtendedCommand =
    * A read through the log: the values of `keys` at this entry, after expiring what the leader's
    * clock says is due. Used for keys that carry a TTL, so their expiry is decided in apply.
    */
-  | { readonly op: 'read'; readonly key: string; readonly keys: readonly string[]; readonly atMs: number };
+  | { readonly op: 'read'; readonly key: string; readonly keys: readonly string[]; readonly atMs: number }
+  /**
+   * Removes every key whose expiry is due at this entry. The leader proposes it now and then
+   * when it sees a due expiry (resp-front.ts), so keys that expire unread do not stay in memory.
+   */
+  | { readonly op: 'sweep'; readonly atMs: number };
 
 /** NodeKvCommand is every write of the node's log. */
 export type NodeKvCommand = KvCommand | KvExtendedCommand;
@@ -61,7 +66,7 @@ export type KvReply =
   /** A Redis error text (e.g. `ERR value is not an integer or out of range`); nothing changed. */
   | { readonly type: 'error'; readonly message: string };
 
-const EXTENDED_OPS = new Set(['set', 'incrby', 'mset', 'getdel', 'append', 'del', 'read']);
+const EXTENDED_OPS = new Set(['set', 'incrby', 'mset', 'getdel', 'append', 'del', 'read', 'sweep']);
 
 /** isExtendedCommand tells the extended commands from the client protocol's. */
 export function isExtendedCommand(command: NodeKvCommand): command is KvExtendedCommand {
@@ -90,6 +95,9 @@ export function parseInt64(text: string): bigint | undefined {
 /** extendedCommandProblem says why an extended command is malformed, or undefined. Checked in apply too. */
 export function extendedCommandProblem(record: Record<string, unknown>): string | undefined {
   if (typeof record['atMs'] !== 'number' || !Number.isFinite(record['atMs'])) return `${String(record['op'])} needs "atMs": a finite number`;
+  if (record['op'] === 'sweep') return undefined;
+  const keyIssue = keyProblem(record['key']);
+  if (keyIssue !== undefined) return keyIssue;
   switch (record['op']) {
     case 'set': {
       if (!(record['value'] instanceof Uint8Array)) return 'set needs a byte value';

@@ -104,6 +104,15 @@ export class KvStateMachine implements StateMachine<NodeKvCommand, NodeKvQuery, 
     }
   }
 
+  /**
+   * hasExpiryDue tells whether a key's expiry is at or before `nowMs`: the leader asks it, with its
+   * own clock, only to decide whether to propose a sweep. What the sweep removes is decided in apply.
+   */
+  hasExpiryDue(nowMs: number): boolean {
+    for (const expiresAt of this.state.expiries.values()) if (expiresAt <= nowMs) return true;
+    return false;
+  }
+
   /** size is the number of keys present. */
   get size(): number {
     return this.state.values.size;
@@ -133,10 +142,11 @@ function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
 export function commandProblem(command: unknown): string | undefined {
   if (typeof command !== 'object' || command === null) return 'a command must be an object';
   const { op, key } = command as Record<string, unknown>;
+  const record = command as Record<string, unknown>;
+  // Extended commands check their own keys (a sweep has none).
+  if (typeof op === 'string' && isExtendedCommand({ op } as NodeKvCommand)) return extendedCommandProblem(record);
   const problem = keyProblem(key);
   if (problem !== undefined) return problem;
-  const record = command as Record<string, unknown>;
-  if (typeof op === 'string' && isExtendedCommand({ op } as NodeKvCommand)) return extendedCommandProblem(record);
   switch (op) {
     case 'put':
       return record['value'] instanceof Uint8Array ? undefined : 'put needs a byte value';

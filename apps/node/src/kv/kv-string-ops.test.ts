@@ -51,6 +51,20 @@ describe('KvStateMachine extended string commands', () => {
     expect(run({ op: 'read', key: 'k2', keys: ['k2'], atMs: 20_100 })).toEqual({ type: 'values', values: [null] });
   });
 
+  it('a sweep removes every key whose expiry is due at its entry, and only those', () => {
+    const { kv, run } = store();
+    run({ op: 'set', key: 'a', value: text('1'), ttlMs: 100, atMs: 1000 });
+    run({ op: 'set', key: 'b', value: text('2'), ttlMs: 500, atMs: 1000 });
+    run({ op: 'set', key: 'c', value: text('3'), atMs: 1000 });
+    // The leader's own clock only says whether a sweep is worth proposing.
+    expect(kv.hasExpiryDue(1099)).toBe(false);
+    expect(kv.hasExpiryDue(1100)).toBe(true);
+    expect(run({ op: 'sweep', atMs: 1200 })).toEqual({ type: 'integer', value: '1' });
+    expect(kv.query({ op: 'dbsize' })).toMatchObject({ size: 2 });
+    expect(run({ op: 'sweep', atMs: 1500 })).toEqual({ type: 'integer', value: '1' });
+    expect(kv.query({ op: 'mget', keys: ['a', 'b', 'c'] })).toMatchObject({ values: [null, null, text('3')], expiring: false });
+  });
+
   it('SET clears a TTL, KEEPTTL keeps it, INCR and APPEND keep it', () => {
     const { kv, run } = store();
     run({ op: 'set', key: 'k', value: text('1'), ttlMs: 100, atMs: 1000 });

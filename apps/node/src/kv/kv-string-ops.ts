@@ -109,5 +109,10 @@ export function applyExtended(state: KvStoreState, command: KvExtendedCommand): 
       for (const key of command.keys) expireDue(state, key);
       return { type: 'values', values: command.keys.map((key) => state.values.get(key) ?? null) };
     }
+    case 'sweep': {
+      const due = [...state.expiries].filter(([, expiresAt]) => expiresAt <= state.clockMs).map(([key]) => key);
+      for (const key of due) removeKey(state, key);
+      return { type: 'integer', value: String(due.length) };
+    }
   }
 }
