@@ -28,6 +28,7 @@ const MATRIX = (['set', 'get'] as const).flatMap((test) => [1, 50].flatMap((clie
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
+/** respBenchmark runs the RESP rows, prints the table and writes results/resp.json (or says why it skipped). */
 export async function respBenchmark(): Promise<void> {
   const missing = [ensureDebianPackage('redis-benchmark', 'redis-tools'), ensureDebianPackage('redis-server', 'redis-server')].filter((reason) => reason !== undefined);
   if (missing.length > 0) {

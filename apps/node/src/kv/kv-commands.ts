@@ -81,8 +81,9 @@ export function stampLeaderClock(command: NodeKvCommand, nowMs: number): NodeKvC
   return isExtendedCommand(command) ? { ...command, atMs: nowMs } : command;
 }
 
-/** INT64 bounds, for INCRBY. */
+/** INT64_MIN is the smallest value INCRBY may reach (Redis integers are int64). */
 export const INT64_MIN = -(2n ** 63n);
+/** INT64_MAX is the largest value INCRBY may reach. */
 export const INT64_MAX = 2n ** 63n - 1n;
 
 /** parseInt64 reads a Redis integer (no sign on zero, no leading zeros, no spaces), or undefined. */

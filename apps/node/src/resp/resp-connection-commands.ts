@@ -170,7 +170,9 @@ export const RESP_CONNECTION_COMMANDS: readonly RespCommandSpec[] = [
           return reply.error(`ERR Syntax error in HELLO option '${args[position]!.toString('latin1')}'`);
         }
       }
-      if (call.tokens !== undefined && !call.tokens.open && connection.role === undefined) return reply.error(RESP_ERRORS.noAuth);
+      if (call.tokens !== undefined && !call.tokens.open && connection.role === undefined) {
+        return reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+      }
       connection.protocol = protocol;
       if (name !== undefined) connection.name = name === '' ? null : name;
       return helloReply(call);

@@ -114,6 +114,7 @@ describe('RESP server', () => {
     expect(hello.startsWith('*14\r\n')).toBe(true);
     expect(hello.endsWith(':1\r\n')).toBe(true);
     await expectExchange(port, command('HELLO', '3', 'AUTH', 'default', 'nope'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+    expect(await exchange(port, command('HELLO', '3'), (received) => received.endsWith('\r\n'))).toMatch(/^-NOAUTH HELLO must be called with the client already authenticated/);
   });
 
   it('tells "certainly not applied" (TRYAGAIN) from "outcome unknown" (UNCERTAIN)', async () => {
