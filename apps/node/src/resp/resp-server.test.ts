@@ -84,6 +84,15 @@ describe('RESP server', () => {
     await expectExchange(port, request, '+OK\r\n$1\r\n1\r\n+OK\r\n:3\r\n$1\r\n3\r\n+PONG\r\n');
   });
 
+  it('answers a pipeline of 3,000 commands (3 MB of replies) whole and in order', async () => {
+    const port = await start(memoryBackend());
+    const value = 'v'.repeat(1000);
+    const reply = `$1000\r\n${value}\r\n`;
+    const request = command('SET', 'big', value) + command('GET', 'big').repeat(3000) + command('PING');
+    const received = await exchange(port, request, (text) => text.endsWith('+PONG\r\n'), 60_000);
+    expect(received).toBe(`+OK\r\n${reply.repeat(3000)}+PONG\r\n`);
+  });
+
   it('speaks RESP3 after HELLO 3: maps, nulls and booleans in their RESP3 types', async () => {
     const port = await start(memoryBackend());
     const hello = await exchange(port, command('HELLO', '3') + command('GET', 'missing') + command('HELLO', '2') + command('GET', 'missing'), (received) => received.endsWith('*0\r\n$-1\r\n'));

@@ -11,8 +11,9 @@
  * GET after a SET on one connection sees that SET (as with Redis).
  *
  * Bounds: the parser holds at most `maxBufferedBytes` of an incomplete command; at most
- * MAX_IN_FLIGHT commands per connection are being run or waiting to be answered, beyond which the
- * socket is paused (TCP pushes back on the client). Malformed or oversized input gets an error
+ * MAX_IN_FLIGHT commands per connection are being run or waiting to be answered, and replies the
+ * client does not read stop at the socket's high-water mark: beyond either, the socket is paused
+ * (TCP pushes back on the client). Malformed or oversized input gets an error
  * reply and the connection is closed, as Redis does; the server itself never stops over it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -139,6 +140,12 @@ function serveConnection(socket: Socket, connection: RespConnectionState, option
     void pump();
   };
 
+  // Reading resumes once few commands are in flight and the client has read what was written.
+  const resumeIfRoom = (): void => {
+    if (socket.isPaused() && !ended && slots.length < MAX_IN_FLIGHT / 2 && !socket.writableNeedDrain) socket.resume();
+  };
+  socket.on('drain', resumeIfRoom);
+
   // Writes every finished reply at the head of the queue, in order, several per write when ready.
   const pump = async (): Promise<void> => {
     if (pumping) return;
@@ -152,14 +159,14 @@ function serveConnection(socket: Socket, connection: RespConnectionState, option
         ready.push(slot.bytes!);
         close = slot.close;
       }
-      if (!socket.destroyed) socket.write(ready.length === 1 ? ready[0]! : Buffer.concat(ready));
+      if (!socket.destroyed && !socket.write(ready.length === 1 ? ready[0]! : Buffer.concat(ready))) socket.pause();
       if (close) {
         ended = true;
         slots.length = 0;
         socket.end();
         break;
       }
-      if (socket.isPaused() && slots.length < MAX_IN_FLIGHT / 2 && !ended) socket.resume();
+      resumeIfRoom();
     }
     pumping = false;
   };
