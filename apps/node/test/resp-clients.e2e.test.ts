@@ -15,7 +15,9 @@ let leader: NodeProcess;
 let follower: NodeProcess;
 
 beforeAll(async () => {
-  cluster = await TestCluster.create(['n1', 'n2', 'n3'], { flags: { 'max-body': '65536' } });
+  // The node's default 100 ms tick (1–2 s election timeout): 50 benchmark clients on a loaded CI
+  // machine must not starve heartbeats into an election, which would be a TRYAGAIN, not a bug.
+  cluster = await TestCluster.create(['n1', 'n2', 'n3'], { flags: { 'max-body': '65536', 'tick-ms': '100' } });
   await enableResp(cluster);
   await Promise.all(cluster.nodes.map((node) => node.start()));
   leader = (await cluster.waitForLeader()).leader;
