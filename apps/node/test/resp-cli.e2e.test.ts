@@ -4,7 +4,7 @@
  * and with no leader at all (the answer must say "certainly not applied", and be true).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
+import { call, status, TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
 import { enableResp, redisCli } from './support/resp.js';
 
 let cluster: TestCluster | undefined;
@@ -13,8 +13,8 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function startRespCluster(): Promise<TestCluster> {
-  const created = await TestCluster.create(['n1', 'n2', 'n3']);
+async function startRespCluster(flags: Readonly<Record<string, string>> = {}): Promise<TestCluster> {
+  const created = await TestCluster.create(['n1', 'n2', 'n3'], { flags });
   await enableResp(created);
   await Promise.all(created.nodes.map((node) => node.start()));
   await created.waitForLeader();
@@ -119,8 +119,9 @@ describe('redis-cli against a 3-node cluster', () => {
     expect(hello.stdout.trim()).toBe('(nil)');
   });
 
-  it('expires keys by leader time decided in apply: the same on every node', async () => {
-    cluster = await startRespCluster();
+  it('expires keys by leader time decided in apply: the same on every node, and through a snapshot', async () => {
+    // Snapshots every few entries, so a restarted node loads the store from an RKV2 snapshot.
+    cluster = await startRespCluster({ 'snapshot-entries': '4', 'snapshot-trailing': '0' });
     const { leader } = await cluster.waitForLeader();
     // (Whether `short` is still there right after its SET depends on this machine's speed, so only
     // its expiry is asserted; `long` shows the values are there before they expire.)
@@ -132,6 +133,20 @@ describe('redis-cli against a 3-node cluster', () => {
       await waitFor(`short to expire as seen through ${node.id}`, async () => ((await redisCli(node, ['--no-raw', 'get', 'short'])).stdout.trim() === '(nil)' ? true : undefined), 30_000, 100);
       expect((await redisCli(node, ['--no-raw', 'get', 'long'])).stdout.trim()).toBe('"v"');
     }
+
+    // A follower killed and restarted loads its snapshot (with the clock and expiries) and holds
+    // the same keys: read locally (stale) so the answer is its own state, not the leader's.
+    const follower = cluster.nodes.find((node) => node !== leader)!;
+    await follower.kill('SIGKILL');
+    await follower.start();
+    const { commitIndex } = await status(leader);
+    const restarted = await waitFor(`${follower.id} to catch up`, async () => {
+      const own = await status(follower);
+      return own.appliedIndex >= commitIndex ? own : undefined;
+    });
+    expect(restarted.snapshotIndex).toBeGreaterThan(0);
+    expect((await call(follower, 'GET', '/v1/kv/long?stale=true')).text).toBe('v');
+    expect((await call(follower, 'GET', '/v1/kv/short?stale=true')).status).toBe(404);
   });
 
   it('loses no acknowledged write across a SIGKILL of the leader, and answers TRYAGAIN (not applied) with no leader', async () => {
