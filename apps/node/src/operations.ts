@@ -15,7 +15,7 @@ import type { WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { answerOf, forwardFailure, isForwardRequest, resultOf, type Dedup, type ForwardAnswer, type ForwardEffect, type ForwardRequest } from './forwarding.js';
 import type { NodeEntry } from './kv/command-codec.js';
-import { stampLeaderClock, type NodeKvCommand, type NodeKvQuery } from './kv/kv-commands.js';
+import { queryProblem, stampLeaderClock, type NodeKvCommand, type NodeKvQuery } from './kv/kv-commands.js';
 import { commandProblem, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
 import type { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
@@ -170,8 +170,11 @@ export class Operations {
         }
         case 'read':
           return { ok: true, result: await this.readHere(payload.key, timeoutMs) };
-        case 'query':
+        case 'query': {
+          const problem = queryProblem(payload.query);
+          if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
           return { ok: true, result: await this.queryHere(payload.query, timeoutMs) };
+        }
         case 'addMember':
           return { ok: true, result: await this.addMemberHere(payload, timeoutMs) };
         case 'removeMember':

@@ -221,6 +221,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   const secret = text('secret');
   if (secret === '') throw new NodeConfigError('INVALID_VALUE', '--secret must not be empty');
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
+  const respListen = text('resp-listen');
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   return {
     id,
@@ -242,7 +243,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
-    respListen: text('resp-listen') === undefined ? undefined : parseAddress(text('resp-listen')!, '--resp-listen'),
+    respListen: respListen === undefined ? undefined : parseAddress(respListen, '--resp-listen'),
   };
 }
 

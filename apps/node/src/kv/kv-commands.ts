@@ -93,6 +93,29 @@ export function parseInt64(text: string): bigint | undefined {
   return value < INT64_MIN || value > INT64_MAX ? undefined : value;
 }
 
+/** queryProblem says why a query (from a peer: checked at run time) is malformed, or undefined. */
+export function queryProblem(query: unknown): string | undefined {
+  if (typeof query !== 'object' || query === null) return 'a query must be an object';
+  const record = query as Record<string, unknown>;
+  switch (record['op']) {
+    case 'get':
+      return keyProblem(record['key']);
+    case 'mget': {
+      const keys = record['keys'];
+      if (!Array.isArray(keys) || keys.length === 0) return 'mget needs "keys": a non-empty list';
+      for (const key of keys) {
+        const problem = keyProblem(key);
+        if (problem !== undefined) return problem;
+      }
+      return undefined;
+    }
+    case 'dbsize':
+      return undefined;
+    default:
+      return `unknown query op ${JSON.stringify(record['op'])}`;
+  }
+}
+
 /** extendedCommandProblem says why an extended command is malformed, or undefined. Checked in apply too. */
 export function extendedCommandProblem(record: Record<string, unknown>): string | undefined {
   if (typeof record['atMs'] !== 'number' || !Number.isFinite(record['atMs'])) return `${String(record['op'])} needs "atMs": a finite number`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCommandCodec } from './command-codec.js';
-import type { KvExtendedCommand } from './kv-commands.js';
+import { queryProblem, type KvExtendedCommand } from './kv-commands.js';
 import { encodeKvSnapshot } from './kv-snapshot.js';
 import { KvStateMachine } from './kv-state-machine.js';
 
@@ -127,6 +127,15 @@ describe('KvStateMachine extended string commands', () => {
     expect(restored.query({ op: 'get', key: 'a' })).toEqual({ value: text('1'), index: 7 });
     // A store that never used expiry still writes RKV1 (older nodes can read it).
     expect(new TextDecoder().decode((await collect(restored.snapshot()))[0]!.subarray(0, 4))).toBe('RKV1');
+  });
+
+  it('checks queries from peers at run time', () => {
+    expect(queryProblem({ op: 'mget', keys: ['a', 'b'] })).toBeUndefined();
+    expect(queryProblem({ op: 'dbsize' })).toBeUndefined();
+    expect(queryProblem({ op: 'mget', keys: [] })).toMatch(/non-empty/);
+    expect(queryProblem({ op: 'mget', keys: ['a', ''] })).toMatch(/empty/);
+    expect(queryProblem({ op: 'scan' })).toMatch(/unknown query op/);
+    expect(queryProblem(null)).toMatch(/object/);
   });
 
   it('carries extended commands through the log codec with bytes intact', () => {
