@@ -30,6 +30,7 @@ import { transportLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
 import { Operations, type KvNode } from './operations.js';
+import { startRespFront } from './resp/resp-front.js';
 import { membershipOf, statusView } from './status.js';
 import { admit } from './waiting-room.js';
 import { attachClientApi } from './ws-api.js';
@@ -43,6 +44,8 @@ export interface RunningNode {
   readonly httpAddress: string;
   /** `host:port` the peer transport listens on. */
   readonly peerAddress: string;
+  /** `host:port` the Redis-protocol front listens on (`--resp-listen`), if it serves. */
+  readonly respAddress: string | undefined;
   /** stop shuts down cleanly: refuses new requests, hands leadership over, closes everything. */
   stop(): Promise<void>;
 }
@@ -163,10 +166,15 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     await raftNode.stop().catch(() => {});
     throw error;
   }
+  const resp = options.respListen === undefined ? undefined : await startRespFront(options.respListen, context, options.maxBody, stateMachine.inner).catch(async (error: unknown) => {
+    server.close();
+    await raftNode.stop().catch(() => {});
+    throw error;
+  });
   const bound = server.address();
   const boundHttp = typeof bound === 'object' && bound !== null ? formatAddress({ host: bound.address, port: bound.port }) : httpAddress;
   const boundPeer = formatAddress(transport.address());
-  logger.info({ http: boundHttp, peer: boundPeer, clusterId: identity.clusterId }, 'serving');
+  logger.info({ http: boundHttp, peer: boundPeer, ...(resp === undefined ? {} : { resp: resp.address }), clusterId: identity.clusterId }, 'serving');
 
   const sessionTicks = setInterval(() => {
     const status = context.rawStatus();
@@ -187,18 +195,20 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       await handOverLeadership(raftNode, options, logger);
       operations.shutDown();
       clientApi.close();
+      const respClosed = resp?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Requests in flight get a moment to be answered; then every connection is cut.
       const grace = setTimeout(() => server.closeAllConnections(), 1000);
       await closed;
       clearTimeout(grace);
+      await respClosed;
       await raftNode.stop();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, stop };
+  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, respAddress: resp?.address, stop };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

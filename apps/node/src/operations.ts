@@ -10,11 +10,12 @@
  * again while time remains; anything that may have applied is answered as it is (504).
  */
 import { idempotentCommand, sessionCommand, untrackedCommand, type RaftNode, type SessionResult } from '@raftkit/core';
-import type { KvCommand, KvQuery, LeaderInfo } from '@raftkit/client';
+import type { LeaderInfo } from '@raftkit/client';
 import type { WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { answerOf, forwardFailure, isForwardRequest, resultOf, type Dedup, type ForwardAnswer, type ForwardEffect, type ForwardRequest } from './forwarding.js';
 import type { NodeEntry } from './kv/command-codec.js';
+import { queryProblem, stampLeaderClock, type NodeKvCommand, type NodeKvQuery } from './kv/kv-commands.js';
 import { commandProblem, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
 import type { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
@@ -22,7 +23,7 @@ import { operationErrorOf, withTimeout } from './raft-errors.js';
 import { membershipOf } from './status.js';
 
 /** KvNode is the node's RaftNode: session-wrapped KV commands in, session results out. */
-export type KvNode = RaftNode<NodeEntry, KvQuery, SessionResult<KvResult>>;
+export type KvNode = RaftNode<NodeEntry, NodeKvQuery, SessionResult<KvResult>>;
 
 /** What Operations needs from the node it runs on. */
 export interface OperationsContext {
@@ -78,7 +79,7 @@ export class Operations {
   }
 
   /** write applies a KV command once (deduplicated by `dedup`) and answers where it applied. */
-  write(command: KvCommand, dedup: Dedup): Promise<KvWriteResult> {
+  write(command: NodeKvCommand, dedup: Dedup): Promise<KvWriteResult> {
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('write', deadline, (timeoutMs) => this.writeHere(command, dedup, timeoutMs), (timeoutMs) => ({ kind: 'write', command, dedup, timeoutMs })) as Promise<KvWriteResult>;
   }
@@ -93,6 +94,12 @@ export class Operations {
     }
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('read', deadline, (timeoutMs) => this.readHere(key, timeoutMs), (timeoutMs) => ({ kind: 'read', key, timeoutMs })) as Promise<KvReadResult>;
+  }
+
+  /** query answers any NodeKvQuery linearizably on the leader (multi-key get, size: the Redis-protocol front). */
+  query(query: NodeKvQuery): Promise<KvResult> {
+    const deadline = performance.now() + this.context.requestTimeoutMs;
+    return this.route('read', deadline, (timeoutMs) => this.queryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'query', query, timeoutMs })) as Promise<KvResult>;
   }
 
   /** addMember adds a learner and, unless it stays one, promotes it once it caught up. */
@@ -163,6 +170,11 @@ export class Operations {
         }
         case 'read':
           return { ok: true, result: await this.readHere(payload.key, timeoutMs) };
+        case 'query': {
+          const problem = queryProblem(payload.query);
+          if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
+          return { ok: true, result: await this.queryHere(payload.query, timeoutMs) };
+        }
         case 'addMember':
           return { ok: true, result: await this.addMemberHere(payload, timeoutMs) };
         case 'removeMember':
@@ -256,9 +268,11 @@ export class Operations {
   // Running on this node
   // -------------------------------------------------------------------------------------------
 
-  private async writeHere(command: KvCommand, dedup: Dedup, timeoutMs: number): Promise<KvWriteResult> {
-    // The entry carries the proposing leader's wall clock: session expiry is decided from it.
+  private async writeHere(unstamped: NodeKvCommand, dedup: Dedup, timeoutMs: number): Promise<KvWriteResult> {
+    // The entry carries the proposing leader's wall clock: session expiry, and key expiry of the
+    // extended commands, are decided from it.
     const now = Date.now();
+    const command = stampLeaderClock(unstamped, now);
     const entry =
       dedup.kind === 'key'
         ? idempotentCommand(dedup.key, dedup.requestHash, command, now)
@@ -288,9 +302,13 @@ export class Operations {
   }
 
   private async readHere(key: string, timeoutMs: number): Promise<KvReadResult> {
-    const outcome = await withTimeout(this.context.node.read({ op: 'get', key }), timeoutMs, () => new OperationError('TIMEOUT', `the read was not answered within ${Math.round(timeoutMs)} ms`));
+    return (await this.queryHere({ op: 'get', key }, timeoutMs)) as KvReadResult;
+  }
+
+  private async queryHere(query: NodeKvQuery, timeoutMs: number): Promise<KvResult> {
+    const outcome = await withTimeout(this.context.node.read(query), timeoutMs, () => new OperationError('TIMEOUT', `the read was not answered within ${Math.round(timeoutMs)} ms`));
     if (outcome.status !== 'applied') throw new OperationError('INTERNAL', `unexpected read answer ${outcome.status}`);
-    return outcome.result as KvReadResult;
+    return outcome.result;
   }
 
   /**

@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly leaseReads: boolean;
   readonly maxBody: number;
   readonly logLevel: LogLevel;
+  /** Where the Redis-protocol (RESP) front listens (`--resp-listen`); undefined: not served. */
+  readonly respListen: Address | undefined;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -72,6 +74,7 @@ export const START_OPTIONS = {
   'lease-reads': { kind: 'boolean', description: 'serve linearizable reads from the leader\'s lease (set on every node)' },
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
+  'resp-listen': { kind: 'string', value: 'HOST:PORT', description: 'serve the Redis protocol (RESP2/RESP3) on the KV store here (default: off)' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof START_OPTIONS;
@@ -218,6 +221,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   const secret = text('secret');
   if (secret === '') throw new NodeConfigError('INVALID_VALUE', '--secret must not be empty');
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
+  const respListen = text('resp-listen');
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   return {
     id,
@@ -239,6 +243,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
+    respListen: respListen === undefined ? undefined : parseAddress(respListen, '--resp-listen'),
   };
 }
 
