@@ -10,10 +10,10 @@
  * Order matters: the HTTP port opens only after `node.start()` has loaded storage and replayed
  * the log (DESIGN.md), so a client never sees a node that has not recovered yet.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRaftNode, sessionTick, type MembershipConfig } from '@raftkit/core';
-import { createSqliteStorage } from '@raftkit/storage-sqlite';
+import { acquireDirectoryLock, createSqliteStorage } from '@raftkit/storage-sqlite';
 import { createWsTransport, type WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { formatAddress } from './cli/address.js';
@@ -22,7 +22,7 @@ import { NodeConfigError } from './cli/errors.js';
 import type { StartOptions } from './cli/start-options.js';
 import { readIdentity, writeIdentity, type ClusterIdentity } from './cluster-identity.js';
 import type { HttpContext, MembersView } from './http/context.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
 import { createNodeStateMachine } from './kv/kv-machine.js';
@@ -30,6 +30,7 @@ import { transportLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
 import { Operations, type KvNode } from './operations.js';
+import { createTokenStore, type TokenStore } from './security/tokens.js';
 import { membershipOf, statusView } from './status.js';
 import { admit } from './waiting-room.js';
 import { attachClientApi } from './ws-api.js';
@@ -50,12 +51,28 @@ export interface RunningNode {
 /** Propose a session tick this often on the leader, so idle client sessions expire. */
 const SESSION_TICK_MS = 60_000;
 
+/** NodeSecurity is what runStart read for the API before starting: tokens and the TLS pair. */
+export interface NodeSecurity {
+  readonly tokens?: TokenStore;
+  readonly tls?: HttpServerOptions['tls'];
+}
+
 /** startNode starts a node as `options` say. Throws NodeConfigError, or the storage's open errors. */
-export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const { identity, joinPeers } = await resolveIdentity(options, logger);
+export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void, security: NodeSecurity = {}): Promise<RunningNode> {
+  // The directory is this node's alone (0700), and locked BEFORE anything is written into it.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
+  const lock = await acquireDirectoryLock(options.dataDir);
+  let identity: ClusterIdentity;
+  let joinPeers: Record<string, string>;
+  try {
+    ({ identity, joinPeers } = await resolveIdentity(options, logger));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const metrics = new Metrics();
-  const storage = createSqliteStorage({ directory: options.dataDir });
+  const storage = createSqliteStorage({ directory: options.dataDir, lock });
   let node: KvNode | undefined;
 
   // Peers come from the replicated configuration; a joining node starts from what the member it
@@ -138,6 +155,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     logger,
     maxBodyBytes: options.maxBody,
     requestTimeoutMs: options.requestTimeoutMs,
+    tokens: security.tokens ?? createTokenStore(undefined),
     status: () => {
       try {
         return statusView(raftNode.status(), identity.clusterId, options.electionTicks);
@@ -155,8 +173,13 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     members: () => membersView(raftNode, identity.clusterId, operations),
     transportStats: () => transport.stats(),
   };
-  const server = createHttpServer(context);
-  const clientApi = attachClientApi(server, context);
+  const server = createHttpServer(context, {
+    ...(security.tls === undefined ? {} : { tls: security.tls }),
+    headersTimeoutMs: options.httpHeadersTimeoutMs,
+    requestTimeoutMs: options.httpRequestTimeoutMs,
+    maxConnections: options.maxConnections,
+  });
+  const clientApi = attachClientApi(server, context, { maxConnections: options.maxConnections });
   try {
     await listen(server, options.httpListen.host, options.httpListen.port);
   } catch (error) {

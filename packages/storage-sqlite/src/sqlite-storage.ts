@@ -49,6 +49,12 @@ export interface SqliteStorageOptions {
   readonly snapshotReadBytes?: number;
   /** Test hook: the worker sleeps this long inside every transaction, as a slow fsync would. */
   readonly simulatedSyncDelayMs?: number;
+  /**
+   * A lock on `directory` the caller already holds (acquireDirectoryLock), taken over by the
+   * storage and released when it closes: a caller that writes files of its own into the
+   * directory BEFORE opening the storage holds the directory from the first write on.
+   */
+  readonly lock?: DirectoryLock;
 }
 
 /** SqliteStorageStatistics counts the worker's work since the storage was created. */
@@ -92,7 +98,7 @@ interface Queued {
  */
 export class SqliteStorage implements Storage {
   readonly directory: string;
-  private readonly options: Required<Omit<SqliteStorageOptions, 'directory'>>;
+  private readonly options: Required<Omit<SqliteStorageOptions, 'directory' | 'lock'>>;
   /** Calls in call order, not yet sent. */
   private readonly ordered: Queued[] = [];
   /** Work whose order does not matter (staged snapshot chunks, chunk reads); sent first. */
@@ -119,8 +125,11 @@ export class SqliteStorage implements Storage {
   private openWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private closeWaiter: ((error: Error | undefined) => void) | undefined;
 
+  private readonly heldLock: DirectoryLock | undefined;
+
   constructor(options: SqliteStorageOptions) {
     this.directory = options.directory;
+    this.heldLock = options.lock;
     this.options = {
       synchronous: options.synchronous ?? 'full',
       integrityCheck: options.integrityCheck ?? 'quick',
@@ -214,7 +223,7 @@ export class SqliteStorage implements Storage {
   // ------------------------------------------------------------------------------------------
 
   private async open(): Promise<void> {
-    this.lock = await acquireDirectoryLock(this.directory);
+    this.lock = this.heldLock ?? (await acquireDirectoryLock(this.directory));
     const workerOptions: WorkerOptions = {
       file: join(this.lock.directory, DATABASE_FILE),
       synchronous: this.options.synchronous,
