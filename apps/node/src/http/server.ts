@@ -66,7 +66,10 @@ export function createHttpServer(context: HttpContext, options: HttpServerOption
     });
   };
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
-  const bounds = { headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout), requestTimeout };
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check often
+  // enough that a slow client gets its 408 close to the timeout it was given.
+  const bounds = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))) };
   const server: Server = options.tls === undefined ? createServer(bounds, onRequest) : (createTlsServer({ ...bounds, cert: options.tls.cert, key: options.tls.key }, onRequest) as unknown as Server);
   server.maxConnections = options.maxConnections ?? 1024;
   // Idle keep-alive sockets must not hold a shutdown back for long.
