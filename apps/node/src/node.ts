@@ -44,6 +44,8 @@ export interface RunningNode {
   readonly httpAddress: string;
   /** `host:port` the peer transport listens on. */
   readonly peerAddress: string;
+  /** The HTTP server and the context its routes and /v1/ws serve (for in-process tests: the fuzz suite). */
+  readonly http: { readonly server: Server; readonly context: HttpContext };
   /** stop shuts down cleanly: refuses new requests, hands leadership over, closes everything. */
   stop(): Promise<void>;
 }
@@ -221,7 +223,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     })();
     return stopping;
   };
-  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, stop };
+  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, http: { server, context }, stop };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

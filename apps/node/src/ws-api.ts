@@ -54,7 +54,7 @@ export interface ClientApiOptions {
 
 /** Connection is what the node keeps per /v1/ws connection. */
 interface Connection {
-  readonly ws: WebSocket;
+  readonly ws: ClientSocket;
   /** The token given in `hello`, looked up again for each request (a revoked token stops at once). */
   token: string | undefined;
   inFlight: number;
@@ -88,32 +88,10 @@ export function attachClientApi(server: Server, context: HttpContext, options: C
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
-      const connection: Connection = { ws, token: undefined, inFlight: 0, paused: false };
+      const onFrame = createFrameHandler(context, ws, { maxInFlight, maxBufferedBytes: maxBuffered });
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', () => ws.terminate());
-      ws.on('message', (data, isBinary) => {
-        if (!isBinary) {
-          ws.close(1003, 'binary msgpack frames only');
-          return;
-        }
-        const decoded = decodeClientFrame(bytesOf(data));
-        if (!decoded.ok) {
-          ws.close(decoded.closeCode, decoded.reason);
-          return;
-        }
-        connection.inFlight++;
-        if (connection.inFlight >= maxInFlight && !connection.paused) {
-          connection.paused = true;
-          ws.pause();
-        }
-        void serve(context, connection, decoded.request, maxBuffered).finally(() => {
-          connection.inFlight--;
-          if (connection.paused && connection.inFlight < maxInFlight / 2 && ws.readyState === ws.OPEN) {
-            connection.paused = false;
-            ws.resume();
-          }
-        });
-      });
+      ws.on('message', (data, isBinary) => void onFrame(bytesOf(data), isBinary));
     });
   });
   return {
@@ -121,6 +99,46 @@ export function attachClientApi(server: Server, context: HttpContext, options: C
       for (const ws of sockets) ws.close(1001, 'node shutting down');
       wss.close();
     },
+  };
+}
+
+/** ClientSocket is what a connection's frame handler needs of its WebSocket (a `ws` WebSocket). */
+export type ClientSocket = Pick<WebSocket, 'readyState' | 'OPEN' | 'bufferedAmount' | 'send' | 'close' | 'terminate' | 'pause' | 'resume'>;
+
+/**
+ * createFrameHandler serves one connection: each call takes one frame and resolves once it was
+ * answered (or refused by closing the socket). It never throws, whatever the bytes.
+ */
+export function createFrameHandler(context: HttpContext, ws: ClientSocket, limits: { readonly maxInFlight: number; readonly maxBufferedBytes: number }): (bytes: Uint8Array, isBinary: boolean) => Promise<void> {
+  const connection: Connection = { ws, token: undefined, inFlight: 0, paused: false };
+  return async (bytes, isBinary) => {
+    if (!isBinary) {
+      ws.close(1003, 'binary msgpack frames only');
+      return;
+    }
+    const decoded = decodeClientFrame(bytes);
+    if (!decoded.ok) {
+      ws.close(decoded.closeCode, decoded.reason);
+      return;
+    }
+    connection.inFlight++;
+    if (connection.inFlight >= limits.maxInFlight && !connection.paused) {
+      connection.paused = true;
+      ws.pause();
+    }
+    try {
+      await serve(context, connection, decoded.request, limits.maxBufferedBytes);
+    } catch (error) {
+      // An answer that cannot even be encoded costs this connection, never the node.
+      context.logger.error({ err: error }, 'a /v1/ws answer could not be sent');
+      ws.terminate();
+    } finally {
+      connection.inFlight--;
+      if (connection.paused && connection.inFlight < limits.maxInFlight / 2 && ws.readyState === ws.OPEN) {
+        connection.paused = false;
+        ws.resume();
+      }
+    }
   };
 }
 
