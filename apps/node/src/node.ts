@@ -250,7 +250,7 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
     if (options.cluster !== undefined && clusterIdOf(options.cluster) !== stored.clusterId) {
       logger.warn({ clusterId: stored.clusterId }, '--cluster differs from the cluster this data directory belongs to; it is ignored');
     }
-    const asked = options.join === undefined ? {} : await askCluster(options.join).then((view) => ({ ...view.peerAddresses }), () => ({}));
+    const asked = options.join === undefined ? {} : await askCluster(options.join, options.joinToken).then((view) => ({ ...view.peerAddresses }), () => ({}));
     return { identity: stored, joinPeers: { ...stored.peers, ...asked } };
   }
   if (options.cluster !== undefined) {
@@ -266,7 +266,7 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
   if (options.join !== undefined) {
     let view: MembersView;
     try {
-      view = await askCluster(options.join);
+      view = await askCluster(options.join, options.joinToken);
     } catch (error) {
       throw new NodeConfigError('JOIN_FAILED', `cannot ask ${options.join} about its cluster: ${(error as Error).message}`);
     }
@@ -279,8 +279,8 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
 }
 
 /** askCluster reads `GET /v1/members` of the member at `address`. */
-async function askCluster(address: string): Promise<MembersView> {
-  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000);
+async function askCluster(address: string, token: string | undefined): Promise<MembersView> {
+  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000, token);
   const view = answer.body as Partial<MembersView> | null;
   if (answer.status !== 200 || typeof view?.clusterId !== 'string' || typeof view.peerAddresses !== 'object') {
     throw new Error(`GET /v1/members answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -296,7 +296,7 @@ async function joinCluster(options: StartOptions, logger: Logger, signal: AbortS
   const body = { id: options.id, peerAddress: options.peerAdvertise, httpAddress: options.httpAdvertise, learner: options.learner };
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
-      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000);
+      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000, options.joinToken);
       if (answer.status === 200) {
         logger.info({ answer: answer.body }, `joined the cluster as a ${options.learner ? 'learner' : 'voter'}`);
         return;

@@ -31,6 +31,7 @@ describe('raftkit start options', () => {
       cluster: undefined,
       join: undefined,
       learner: false,
+      joinToken: undefined,
       tickMs: 100,
       electionTicks: 10,
       heartbeatTicks: 1,

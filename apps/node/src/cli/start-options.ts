@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly join: string | undefined;
   /** With `--join`: stay a learner. */
   readonly learner: boolean;
+  /** With `--join`: the API token (admin role) sent to a member that has `--tokens-file`. */
+  readonly joinToken: string | undefined;
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
@@ -78,6 +80,7 @@ export const START_OPTIONS = {
   cluster: { kind: 'string', value: 'ID=HOST:PORT,...', description: 'bootstrap a new cluster with these voters (ignored when --data holds state)' },
   join: { kind: 'string', value: 'HOST:PORT', description: 'join the running cluster of the member at this HTTP address' },
   learner: { kind: 'boolean', description: 'with --join: stay a learner (never vote)' },
+  'join-token': { kind: 'string', value: 'TOKEN', description: 'with --join: admin API token for a cluster with --tokens-file (prefer RAFTKIT_JOIN_TOKEN)' },
   'tick-ms': { kind: 'integer', value: 'MS', description: 'milliseconds per Raft tick (default 100)' },
   'election-ticks': { kind: 'integer', value: 'N', description: 'election timeout in ticks, randomized in [N, 2N) (default 10)' },
   'heartbeat-ticks': { kind: 'integer', value: 'N', description: 'heartbeat interval in ticks (default 1)' },
@@ -230,8 +233,9 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   if (cluster !== undefined && !cluster.some((member) => member.id === id)) {
     throw new NodeConfigError('MISSING_SELF', `--cluster does not name this node (${id}): ${clusterText}`);
   }
-  const joinAddress = text('join')?.replace(/^https?:\/\//, '');
-  if (joinAddress !== undefined) parseAddress(joinAddress, '--join');
+  // An https:// member keeps its scheme; a bare host:port is plain HTTP.
+  const joinAddress = text('join')?.replace(/^http:\/\//, '').replace(/\/+$/, '');
+  if (joinAddress !== undefined) parseAddress(joinAddress.replace(/^https:\/\//, ''), '--join');
   if (cluster !== undefined && joinAddress !== undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--cluster bootstraps a new cluster and --join joins a running one: give one');
   const learner = boolean('learner');
   if (learner && joinAddress === undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--learner only applies with --join');
@@ -261,6 +265,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     cluster,
     join: joinAddress,
     learner,
+    joinToken: text('join-token'),
     tickMs,
     electionTicks,
     heartbeatTicks,
