@@ -14,8 +14,9 @@
  * (security/admission-proof.ts). Admitted, the node writes its identity file and the
  * caller starts it as a member: from then on the peer port is the Raft transport's.
  */
-import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { StartOptions } from './cli/start-options.js';
 import { writeIdentity } from './cluster-identity.js';
@@ -77,7 +78,7 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
   let admitted: (admission: Admission | undefined) => void = () => {};
   const done = new Promise<Admission | undefined>((resolve) => (admitted = resolve));
 
-  const httpServer = createServer((request, response) => {
+  const httpServer = boundedServer(options, options.tls, (request, response) => {
     request.resume();
     const method = request.method ?? 'GET';
     const path = (request.url ?? '/').split('?')[0]!;
@@ -110,7 +111,7 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
     response.setHeader('retry-after', '5');
     send(response, 503, { error: { code: 'NOT_MEMBER', message: `${options.id} is waiting to be added to a cluster (POST /v1/members on a member)` } });
   });
-  const peerServer = createServer((request, response) => {
+  const peerServer = boundedServer(options, undefined, (request, response) => {
     void onAdmit(request, response);
   });
   const challenges = new Challenges();
@@ -175,6 +176,14 @@ function checkAdmission(admission: Admission, options: StartOptions, challenges:
   const expected = admissionProof(options.secret, admission.challenge, admission.clusterId, admission.nodeId, admission.peers);
   if (!proofMatches(expected, admission.proof)) return 'wrong proof (another secret?)';
   return undefined;
+}
+
+/** boundedServer is an HTTP(S) server with the node's connection cap and request timeouts. */
+function boundedServer(options: StartOptions, tls: StartOptions['tls'], handler: RequestListener): Server {
+  const bounds = { headersTimeout: Math.min(options.httpHeadersTimeoutMs, options.httpRequestTimeoutMs), requestTimeout: options.httpRequestTimeoutMs, connectionsCheckingInterval: 1000 };
+  const server: Server = tls === undefined ? createServer(bounds, handler) : (createTlsServer({ ...bounds, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler) as unknown as Server);
+  server.maxConnections = options.maxConnections;
+  return server;
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {
