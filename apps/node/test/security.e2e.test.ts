@@ -205,6 +205,21 @@ describe('a node with --tokens-file and TLS', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 
+  it('--join an https:// member with --join-token (admin): the new node is added', async () => {
+    process.env['NODE_EXTRA_CA_CERTS'] = join(root, 'tls', 'cert.pem');
+    let joiner: NodeProcess;
+    try {
+      joiner = await cluster.newNode('j1', { join: `https://127.0.0.1:${node.httpPort}`, 'join-token': ADMIN, learner: true });
+      await joiner.start();
+    } finally {
+      delete process.env['NODE_EXTRA_CA_CERTS'];
+    }
+    await waitFor('j1 to be a learner of s1', async () => {
+      const members = JSON.parse((await https('GET', '/v1/members', { token: READ })).text) as { learners: string[] };
+      return members.learners.includes('j1') ? true : undefined;
+    }, 60_000, 200);
+  });
+
   it('POST /v1/members with an attacker\'s peerAddress sends that address a nonce and nothing signed', async () => {
     const received: { path: string; body: string }[] = [];
     const attacker = createServer((request, response) => {
