@@ -94,7 +94,7 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
       '--log-level',
       options.logLevel,
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RAFTKIT_SECRET: secret } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RAFTKIT_SECRET: secret, RAFTKIT_SECRET_FILE: undefined } });
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => output.err(`[${id}] ${line}\n`));
     }

@@ -118,6 +118,8 @@ export function createFrameHandler(context: HttpContext, ws: ClientSocket, limit
     }
     const decoded = decodeClientFrame(bytes);
     if (!decoded.ok) {
+      // Debug only: a client may send garbage as fast as it likes, the log must not grow with it.
+      context.logger.debug({ reason: decoded.reason }, 'closed a /v1/ws connection over a malformed frame');
       ws.close(decoded.closeCode, decoded.reason);
       return;
     }

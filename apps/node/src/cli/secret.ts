@@ -7,8 +7,9 @@ import { resolve } from 'node:path';
 import { NodeConfigError } from './errors.js';
 
 /**
- * resolveSecret picks the secret: the file's content (trailing newline trimmed) wins over an
- * inline value. Throws UNREADABLE_FILE, INVALID_VALUE (an empty secret) or CONFLICTING_FLAGS.
+ * resolveSecret reads the secret given inline or as a file (its content, trailing newline
+ * trimmed), both from the same source (flags, environment or config file). Throws
+ * UNREADABLE_FILE, INVALID_VALUE (an empty secret) or CONFLICTING_FLAGS (both forms at once).
  */
 export function resolveSecret(inline: string | undefined, file: string | undefined, cwd: string): string | undefined {
   if (inline !== undefined && file !== undefined) throw new NodeConfigError('CONFLICTING_FLAGS', 'give the peer secret once: --secret (or RAFTKIT_SECRET) or --secret-file');

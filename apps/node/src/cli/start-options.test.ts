@@ -152,7 +152,9 @@ describe('the peer secret (secure by default)', () => {
   it('refuses an empty or unreadable secret file, and two secrets at once', () => {
     expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('\n')], cwd }))).toBe('INVALID_VALUE');
     expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', '/no/such/file'], cwd }))).toBe('UNREADABLE_FILE');
-    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('x')], env: { RAFTKIT_SECRET: 'y' }, cwd }))).toBe('CONFLICTING_FLAGS');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('x'), '--secret', 'y'], cwd }))).toBe('CONFLICTING_FLAGS');
+    // Across sources the usual precedence holds: the flag wins over the environment.
+    expect(resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('from-flag')], env: { RAFTKIT_SECRET: 'from-env' }, cwd }).secret).toBe('from-flag');
   });
 });
 

@@ -246,7 +246,10 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   const snapshotEntries = integer('snapshot-entries', 10_000, 1);
   const snapshotTrailing = integer('snapshot-trailing', Math.min(snapshotEntries, 1000), 0);
   const warnings: string[] = [];
-  const secret = resolveSecret(text('secret'), text('secret-file'), sources.cwd ?? '.');
+  // The secret's two forms share one precedence: a --secret-file flag beats RAFTKIT_SECRET.
+  const secretLevel = [flags, fromEnv, fromFile].find((level) => level.secret !== undefined || level['secret-file'] !== undefined) ?? {};
+  const secretText = (name: 'secret' | 'secret-file') => (secretLevel[name] === undefined ? undefined : String(secretLevel[name]));
+  const secret = resolveSecret(secretText('secret'), secretText('secret-file'), sources.cwd ?? '.');
   if (flags.secret !== undefined) warnings.push('the peer secret was given on the command line, where `ps` shows it to every local user: use --secret-file or RAFTKIT_SECRET');
   const insecure = boolean('insecure');
   const tlsCert = text('tls-cert');
