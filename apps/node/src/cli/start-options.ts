@@ -252,6 +252,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   const secret = resolveSecret(secretText('secret'), secretText('secret-file'), sources.cwd ?? '.');
   if (flags.secret !== undefined) warnings.push('the peer secret was given on the command line, where `ps` shows it to every local user: use --secret-file or RAFTKIT_SECRET');
   const insecure = boolean('insecure');
+  if (flags['join-token'] !== undefined) warnings.push('the join token was given on the command line, where `ps` shows it to every local user: use RAFTKIT_JOIN_TOKEN');
   const tlsCert = text('tls-cert');
   const tlsKey = text('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new NodeConfigError('CONFLICTING_FLAGS', '--tls-cert and --tls-key go together');
