@@ -45,7 +45,7 @@ export function readIdentity(directory: string): ClusterIdentity | undefined {
 export function writeIdentity(directory: string, identity: ClusterIdentity): void {
   const path = join(directory, IDENTITY_FILE);
   const temporary = `${path}.tmp`;
-  const file = openSync(temporary, 'w');
+  const file = openSync(temporary, 'w', 0o600);
   try {
     writeSync(file, `${JSON.stringify(identity, null, 2)}\n`);
     fsyncSync(file);

@@ -6,6 +6,7 @@
  * SIGTERM to the nodes, and exits once they all have.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,6 +75,9 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
   const http = (position: number) => `127.0.0.1:${options.httpPort + position}`;
   const resp = (position: number) => `127.0.0.1:${options.respPort + position}`;
   const cluster = ids.map((id, position) => `${id}=${peer(position)}`).join(',');
+  // Peers authenticate even here: a fresh random secret for this run, handed to the nodes in
+  // their environment (not argv, where `ps` shows it). The API stays open for the examples.
+  const secret = randomBytes(32).toString('hex');
   // The same node binary and loader flags as this process (tsx and the source condition in a checkout).
   const script = process.argv[1]!;
   const children: ChildProcess[] = ids.map((id, position) => {
@@ -97,7 +101,7 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
       options.logLevel,
       ...(options.respPort === 0 ? [] : ['--resp-listen', resp(position)]),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RAFTKIT_SECRET: secret, RAFTKIT_SECRET_FILE: undefined } });
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => output.err(`[${id}] ${line}\n`));
     }

@@ -10,10 +10,10 @@
  * Order matters: the HTTP port opens only after `node.start()` has loaded storage and replayed
  * the log (docs/architecture.md), so a client never sees a node that has not recovered yet.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRaftNode, sessionTick, type MembershipConfig } from '@raftkit/core';
-import { createSqliteStorage } from '@raftkit/storage-sqlite';
+import { acquireDirectoryLock, createSqliteStorage } from '@raftkit/storage-sqlite';
 import { createWsTransport, type WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { formatAddress } from './cli/address.js';
@@ -22,7 +22,7 @@ import { NodeConfigError } from './cli/errors.js';
 import type { StartOptions } from './cli/start-options.js';
 import { readIdentity, writeIdentity, type ClusterIdentity } from './cluster-identity.js';
 import type { HttpContext, MembersView } from './http/context.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
 import { createNodeStateMachine } from './kv/kv-machine.js';
@@ -31,6 +31,7 @@ import { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
 import { Operations, type KvNode } from './operations.js';
 import { startRespFront } from './resp/resp-front.js';
+import { createTokenStore, type TokenStore } from './security/tokens.js';
 import { membershipOf, statusView } from './status.js';
 import { admit } from './waiting-room.js';
 import { attachClientApi } from './ws-api.js';
@@ -46,6 +47,8 @@ export interface RunningNode {
   readonly peerAddress: string;
   /** `host:port` the Redis-protocol front listens on (`--resp-listen`), if it serves. */
   readonly respAddress: string | undefined;
+  /** The HTTP server and the context its routes and /v1/ws serve (for in-process tests: the fuzz suite). */
+  readonly http: { readonly server: Server; readonly context: HttpContext };
   /** stop shuts down cleanly: refuses new requests, hands leadership over, closes everything. */
   stop(): Promise<void>;
 }
@@ -53,12 +56,28 @@ export interface RunningNode {
 /** Propose a session tick this often on the leader, so idle client sessions expire. */
 const SESSION_TICK_MS = 60_000;
 
+/** NodeSecurity is what runStart read for the API before starting: tokens and the TLS pair. */
+export interface NodeSecurity {
+  readonly tokens?: TokenStore;
+  readonly tls?: HttpServerOptions['tls'];
+}
+
 /** startNode starts a node as `options` say. Throws NodeConfigError, or the storage's open errors. */
-export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const { identity, joinPeers } = await resolveIdentity(options, logger);
+export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void, security: NodeSecurity = {}): Promise<RunningNode> {
+  // The directory is this node's alone (0700), and locked BEFORE anything is written into it.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
+  const lock = await acquireDirectoryLock(options.dataDir);
+  let identity: ClusterIdentity;
+  let joinPeers: Record<string, string>;
+  try {
+    ({ identity, joinPeers } = await resolveIdentity(options, logger));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const metrics = new Metrics();
-  const storage = createSqliteStorage({ directory: options.dataDir });
+  const storage = createSqliteStorage({ directory: options.dataDir, lock });
   let node: KvNode | undefined;
 
   // Peers come from the replicated configuration; a joining node starts from what the member it
@@ -141,6 +160,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     logger,
     maxBodyBytes: options.maxBody,
     requestTimeoutMs: options.requestTimeoutMs,
+    tokens: security.tokens ?? createTokenStore(undefined),
     status: () => {
       try {
         return statusView(raftNode.status(), identity.clusterId, options.electionTicks);
@@ -158,15 +178,20 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     members: () => membersView(raftNode, identity.clusterId, operations),
     transportStats: () => transport.stats(),
   };
-  const server = createHttpServer(context);
-  const clientApi = attachClientApi(server, context);
+  const server = createHttpServer(context, {
+    ...(security.tls === undefined ? {} : { tls: security.tls }),
+    headersTimeoutMs: options.httpHeadersTimeoutMs,
+    requestTimeoutMs: options.httpRequestTimeoutMs,
+    maxConnections: options.maxConnections,
+  });
+  const clientApi = attachClientApi(server, context, { maxConnections: options.maxConnections });
   try {
     await listen(server, options.httpListen.host, options.httpListen.port);
   } catch (error) {
     await raftNode.stop().catch(() => {});
     throw error;
   }
-  const resp = options.respListen === undefined ? undefined : await startRespFront(options.respListen, context, options.maxBody, stateMachine.inner).catch(async (error: unknown) => {
+  const resp = options.respListen === undefined ? undefined : await startRespFront(options.respListen, context, options.maxBody, stateMachine.inner, context.tokens).catch(async (error: unknown) => {
     server.close();
     await raftNode.stop().catch(() => {});
     throw error;
@@ -208,7 +233,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     })();
     return stopping;
   };
-  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, respAddress: resp?.address, stop };
+  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, respAddress: resp?.address, http: { server, context }, stop };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -235,7 +260,7 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
     if (options.cluster !== undefined && clusterIdOf(options.cluster) !== stored.clusterId) {
       logger.warn({ clusterId: stored.clusterId }, '--cluster differs from the cluster this data directory belongs to; it is ignored');
     }
-    const asked = options.join === undefined ? {} : await askCluster(options.join).then((view) => ({ ...view.peerAddresses }), () => ({}));
+    const asked = options.join === undefined ? {} : await askCluster(options.join, options.joinToken).then((view) => ({ ...view.peerAddresses }), () => ({}));
     return { identity: stored, joinPeers: { ...stored.peers, ...asked } };
   }
   if (options.cluster !== undefined) {
@@ -251,7 +276,7 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
   if (options.join !== undefined) {
     let view: MembersView;
     try {
-      view = await askCluster(options.join);
+      view = await askCluster(options.join, options.joinToken);
     } catch (error) {
       throw new NodeConfigError('JOIN_FAILED', `cannot ask ${options.join} about its cluster: ${(error as Error).message}`);
     }
@@ -264,8 +289,8 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
 }
 
 /** askCluster reads `GET /v1/members` of the member at `address`. */
-async function askCluster(address: string): Promise<MembersView> {
-  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000);
+async function askCluster(address: string, token: string | undefined): Promise<MembersView> {
+  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000, token);
   const view = answer.body as Partial<MembersView> | null;
   if (answer.status !== 200 || typeof view?.clusterId !== 'string' || typeof view.peerAddresses !== 'object') {
     throw new Error(`GET /v1/members answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -281,7 +306,7 @@ async function joinCluster(options: StartOptions, logger: Logger, signal: AbortS
   const body = { id: options.id, peerAddress: options.peerAdvertise, httpAddress: options.httpAdvertise, learner: options.learner };
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
-      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000);
+      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000, options.joinToken);
       if (answer.status === 200) {
         logger.info({ answer: answer.body }, `joined the cluster as a ${options.learner ? 'learner' : 'voter'}`);
         return;

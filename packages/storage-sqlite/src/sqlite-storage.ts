@@ -57,6 +57,12 @@ export interface SqliteStorageOptions {
    * for example `new URL('./sqlite-worker.js', import.meta.url)`.
    */
   readonly workerUrl?: URL | string;
+  /**
+   * A lock on `directory` the caller already holds (acquireDirectoryLock), taken over by the
+   * storage and released when it closes: a caller that writes files of its own into the
+   * directory BEFORE opening the storage holds the directory from the first write on.
+   */
+  readonly lock?: DirectoryLock;
 }
 
 /** SqliteStorageStatistics counts the worker's work since the storage was created. */
@@ -100,7 +106,7 @@ interface Queued {
  */
 export class SqliteStorage implements Storage {
   readonly directory: string;
-  private readonly options: Required<Omit<SqliteStorageOptions, 'directory' | 'workerUrl'>>;
+  private readonly options: Required<Omit<SqliteStorageOptions, 'directory' | 'workerUrl' | 'lock'>>;
   private readonly workerUrl: URL | string | undefined;
   /** Calls in call order, not yet sent. */
   private readonly ordered: Queued[] = [];
@@ -128,8 +134,11 @@ export class SqliteStorage implements Storage {
   private openWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private closeWaiter: ((error: Error | undefined) => void) | undefined;
 
+  private readonly heldLock: DirectoryLock | undefined;
+
   constructor(options: SqliteStorageOptions) {
     this.directory = options.directory;
+    this.heldLock = options.lock;
     this.options = {
       synchronous: options.synchronous ?? 'full',
       integrityCheck: options.integrityCheck ?? 'quick',
@@ -235,7 +244,7 @@ export class SqliteStorage implements Storage {
         `the storage worker ${missing} does not exist; a bundled program must bundle @raftkit/storage-sqlite/worker as a file of its own and pass its location as the workerUrl option`,
       );
     }
-    this.lock = await acquireDirectoryLock(this.directory);
+    this.lock = this.heldLock ?? (await acquireDirectoryLock(this.directory));
     const workerOptions: WorkerOptions = {
       file: join(this.lock.directory, DATABASE_FILE),
       synchronous: this.options.synchronous,
