@@ -9,7 +9,7 @@
  * not sent (no connection, too large) → NO_LEADER, certainly not applied (503); sent but no
  * answer (connection lost, timeout) → OUTCOME_UNKNOWN / TIMEOUT, it may have applied (504).
  */
-import type { KvCommand } from '@raftkit/client';
+import type { NodeKvCommand, NodeKvQuery } from './kv/kv-commands.js';
 import { PeerRequestError } from '@raftkit/transport-ws';
 import { OperationError, type OperationErrorCode } from './operation-error.js';
 
@@ -23,8 +23,10 @@ export type Dedup =
 
 /** ForwardRequest is what a node asks the leader to do. `timeoutMs` is the time the origin has left. */
 export type ForwardRequest =
-  | { readonly kind: 'write'; readonly command: KvCommand; readonly dedup: Dedup; readonly timeoutMs: number }
+  | { readonly kind: 'write'; readonly command: NodeKvCommand; readonly dedup: Dedup; readonly timeoutMs: number }
   | { readonly kind: 'read'; readonly key: string; readonly timeoutMs: number }
+  /** A linearizable read of any NodeKvQuery (multi-key get, size), for the Redis-protocol front. */
+  | { readonly kind: 'query'; readonly query: NodeKvQuery; readonly timeoutMs: number }
   | { readonly kind: 'addMember'; readonly id: string; readonly peerAddress: string; readonly learner: boolean; readonly httpAddress?: string; readonly timeoutMs: number }
   | { readonly kind: 'removeMember'; readonly id: string; readonly timeoutMs: number }
   | { readonly kind: 'transfer'; readonly to?: string; readonly timeoutMs: number }
@@ -52,6 +54,8 @@ export function isForwardRequest(value: unknown): value is ForwardRequest {
       return typeof record['command'] === 'object' && record['command'] !== null && typeof record['dedup'] === 'object' && record['dedup'] !== null;
     case 'read':
       return typeof record['key'] === 'string';
+    case 'query':
+      return typeof record['query'] === 'object' && record['query'] !== null;
     case 'addMember':
       return typeof record['id'] === 'string' && typeof record['peerAddress'] === 'string' && typeof record['learner'] === 'boolean';
     case 'removeMember':

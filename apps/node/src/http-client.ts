@@ -14,11 +14,15 @@ export function baseUrl(address: string): string {
   return /^https?:\/\//.test(address) ? address.replace(/\/+$/, '') : `http://${address}`;
 }
 
-/** requestJson sends a request with an optional JSON body and reads the answer. Throws on network errors. */
-export async function requestJson(method: string, url: string, body?: unknown, timeoutMs = 30_000): Promise<HttpAnswer> {
+/**
+ * requestJson sends a request with an optional JSON body and reads the answer; `token` goes in
+ * `Authorization: Bearer`. Throws on network errors. (An https:// node with a private CA is
+ * trusted through NODE_EXTRA_CA_CERTS.)
+ */
+export async function requestJson(method: string, url: string, body?: unknown, timeoutMs = 30_000, token?: string): Promise<HttpAnswer> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -10,11 +10,12 @@
  * again while time remains; anything that may have applied is answered as it is (504).
  */
 import { idempotentCommand, sessionCommand, untrackedCommand, type RaftNode, type SessionResult } from '@raftkit/core';
-import type { KvCommand, KvQuery, LeaderInfo } from '@raftkit/client';
+import type { LeaderInfo } from '@raftkit/client';
 import type { WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { answerOf, forwardFailure, isForwardRequest, resultOf, type Dedup, type ForwardAnswer, type ForwardEffect, type ForwardRequest } from './forwarding.js';
 import type { NodeEntry } from './kv/command-codec.js';
+import { queryProblem, stampLeaderClock, type NodeKvCommand, type NodeKvQuery } from './kv/kv-commands.js';
 import { commandProblem, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
 import { OperationError } from './operation-error.js';
@@ -22,7 +23,7 @@ import { operationErrorOf, withTimeout } from './raft-errors.js';
 import { membershipOf } from './status.js';
 
 /** KvNode is the node's RaftNode: session-wrapped KV commands in, session results out. */
-export type KvNode = RaftNode<NodeEntry, KvQuery, SessionResult<KvResult>>;
+export type KvNode = RaftNode<NodeEntry, NodeKvQuery, SessionResult<KvResult>>;
 
 /** What Operations needs from the node it runs on. */
 export interface OperationsContext {
@@ -78,7 +79,7 @@ export class Operations {
   }
 
   /** write applies a KV command once (deduplicated by `dedup`) and answers where it applied. */
-  write(command: KvCommand, dedup: Dedup): Promise<KvWriteResult> {
+  write(command: NodeKvCommand, dedup: Dedup): Promise<KvWriteResult> {
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('write', deadline, (timeoutMs) => this.writeHere(command, dedup, timeoutMs), (timeoutMs) => ({ kind: 'write', command, dedup, timeoutMs })) as Promise<KvWriteResult>;
   }
@@ -94,6 +95,12 @@ export class Operations {
     }
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('read', deadline, (timeoutMs) => this.readHere(key, timeoutMs), (timeoutMs) => ({ kind: 'read', key, timeoutMs })) as Promise<KvReadResult>;
+  }
+
+  /** query answers any NodeKvQuery linearizably on the leader (multi-key get, size: the Redis-protocol front). */
+  query(query: NodeKvQuery): Promise<KvResult> {
+    const deadline = performance.now() + this.context.requestTimeoutMs;
+    return this.route('read', deadline, (timeoutMs) => this.queryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'query', query, timeoutMs })) as Promise<KvResult>;
   }
 
   /** addMember adds a learner and, unless it stays one, promotes it once it caught up. */
@@ -164,6 +171,11 @@ export class Operations {
         }
         case 'read':
           return { ok: true, result: await this.readHere(payload.key, timeoutMs) };
+        case 'query': {
+          const problem = queryProblem(payload.query);
+          if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
+          return { ok: true, result: await this.queryHere(payload.query, timeoutMs) };
+        }
         case 'addMember':
           return { ok: true, result: await this.addMemberHere(payload, timeoutMs) };
         case 'removeMember':
@@ -257,9 +269,11 @@ export class Operations {
   // Running on this node
   // -------------------------------------------------------------------------------------------
 
-  private async writeHere(command: KvCommand, dedup: Dedup, timeoutMs: number): Promise<KvWriteResult> {
-    // The entry carries the proposing leader's wall clock: session expiry is decided from it.
+  private async writeHere(unstamped: NodeKvCommand, dedup: Dedup, timeoutMs: number): Promise<KvWriteResult> {
+    // The entry carries the proposing leader's wall clock: session expiry, and key expiry of the
+    // extended commands, are decided from it.
     const now = Date.now();
+    const command = stampLeaderClock(unstamped, now);
     const entry =
       dedup.kind === 'key'
         ? idempotentCommand(dedup.key, dedup.requestHash, command, now)
@@ -292,14 +306,18 @@ export class Operations {
   }
 
   private async readHere(key: string, timeoutMs: number): Promise<KvReadResult> {
-    const outcome = await withTimeout(this.context.node.read({ op: 'get', key }), timeoutMs, () => new OperationError('TIMEOUT', `the read was not answered within ${Math.round(timeoutMs)} ms`));
+    return (await this.queryHere({ op: 'get', key }, timeoutMs)) as KvReadResult;
+  }
+
+  private async queryHere(query: NodeKvQuery, timeoutMs: number): Promise<KvResult> {
+    const outcome = await withTimeout(this.context.node.read(query), timeoutMs, () => new OperationError('TIMEOUT', `the read was not answered within ${Math.round(timeoutMs)} ms`));
     if (outcome.status !== 'applied') throw new OperationError('INTERNAL', `unexpected read answer ${outcome.status}`);
-    return outcome.result as KvReadResult;
+    return outcome.result;
   }
 
   /**
    * addMemberHere runs one add at a time: while a learner catches up before its promotion, the
-   * change is still pending (DESIGN.md: 409), though no configuration entry is uncommitted.
+   * change is still pending (docs/architecture.md: 409), though no configuration entry is uncommitted.
    */
   private async addMemberHere(request: AddMemberRequest, timeoutMs: number): Promise<{ index: number; role: 'voter' | 'learner' }> {
     if (this.addingMember !== undefined) {
@@ -349,7 +367,7 @@ export class Operations {
   }
 
   private transferHere(to: string | undefined, timeoutMs: number): Promise<{ leader: string; term: number }> {
-    // DESIGN.md answers a refused transfer with 409, whatever the reason: a target that is no
+    // docs/architecture.md answers a refused transfer with 409, whatever the reason: a target that is no
     // voter is refused like one that is behind or unresponsive, not a missing route (404).
     const transfer = this.context.node.transferLeadership(to).catch((error: unknown) => {
       const failure = operationErrorOf(error);

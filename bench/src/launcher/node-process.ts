@@ -7,6 +7,7 @@
  * Ctrl-C, leaves no node running. (Nothing can clean up after a SIGKILL of the benchmark itself.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +18,9 @@ import { sleep, waitFor } from './wait-for.js';
  * benchmark lives in the same repository.
  */
 const binPath = fileURLToPath(new URL('../../../apps/node/src/bin.ts', import.meta.url));
+/** BENCH_SECRET is the peer secret of every node this run starts. */
+const BENCH_SECRET = randomBytes(32).toString('hex');
+
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** How many output lines each node keeps, for error messages (a long run must not grow memory). */
@@ -77,7 +81,9 @@ export class NodeProcess {
   spawn(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
     const args = ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, 'start', '--id', this.id, '--data', this.dataDir, '--peer-listen', this.peer, '--http-listen', this.http, ...this.flags];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Nodes refuse to start without a peer secret: every test node of this run shares one.
+    // A node refuses to start without a peer secret: the benchmark's nodes share one per run.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RAFTKIT_SECRET: process.env['RAFTKIT_SECRET'] ?? BENCH_SECRET } });
     liveProcesses.add(child);
     const streamsClosed = [child.stdout!, child.stderr!].map((stream) => {
       const reader = createInterface({ input: stream });

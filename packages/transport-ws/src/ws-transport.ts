@@ -72,6 +72,7 @@ export interface WsPeerTraffic {
 export interface WsTransport extends Transport {
   /** address is where the transport listens; valid after `start` (so tests can listen on port 0). */
   address(): { readonly host: string; readonly port: number };
+  /** stats counts frames, messages, drops and connections since the transport was created. */
   stats(): WsTransportStats;
   /** peerStats is each peer's traffic, by peer id (peers never talked to are absent). */
   peerStats(): Readonly<Record<NodeId, WsPeerTraffic>>;

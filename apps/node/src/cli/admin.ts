@@ -20,7 +20,9 @@ export interface AdminRequest {
 
 /** Output is where commands print: stdout for answers, stderr for usage errors. */
 export interface Output {
+  /** out prints an answer (stdout). */
   out(text: string): void;
+  /** err prints a usage error (stderr). */
   err(text: string): void;
 }
 
@@ -42,6 +44,12 @@ export function endpointsOf(values: { endpoints?: string | undefined; http?: str
   const endpoints = parseEndpoints(text);
   if (endpoints.length === 0) throw new NodeConfigError('MISSING_VALUE', '--endpoints names no address');
   return endpoints;
+}
+
+/** tokenOf is the API token of a node with --tokens-file: RAFTKIT_TOKEN, never a flag (it would show in `ps`). */
+export function tokenOf(env: Readonly<Record<string, string | undefined>>): { token?: string } {
+  const token = env['RAFTKIT_TOKEN'];
+  return token === undefined || token === '' ? {} : { token };
 }
 
 /** outputOf reads -o / --output (or RAFTKIT_OUTPUT). Throws INVALID_VALUE. */
@@ -120,7 +128,7 @@ export function parseAdmin(command: string, argv: readonly string[], env: Readon
 export async function runAdmin(command: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, output: Output): Promise<number> {
   const parsed = parseAdmin(command, argv, env);
   try {
-    const answer = await requestAny(parsed.endpoints, { ...parsed.request, timeoutMs: ADMIN_TIMEOUT_MS });
+    const answer = await requestAny(parsed.endpoints, { ...parsed.request, timeoutMs: ADMIN_TIMEOUT_MS, ...tokenOf(env) });
     output.out(formatAnswer(parsed.output, parsed.command, answer.body));
     return answer.status >= 200 && answer.status < 300 ? 0 : 1;
   } catch (error) {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parseAddress, formatAddress } from './address.js';
 import { NodeConfigError } from './errors.js';
+import { nodeIdProblem } from './node-id.js';
 
 /** ClusterMember is one `id=host:port` of `--cluster`. */
 export interface ClusterMember {
@@ -23,6 +24,8 @@ export function parseCluster(text: string): ClusterMember[] {
     const equals = item.indexOf('=');
     if (equals <= 0) throw new NodeConfigError('INVALID_CLUSTER', `--cluster: expected id=host:port, got ${JSON.stringify(item)}`);
     const id = item.slice(0, equals).trim();
+    const idProblem = nodeIdProblem(id);
+    if (idProblem !== undefined) throw new NodeConfigError('INVALID_CLUSTER', `--cluster: ${idProblem}`);
     if (seen.has(id)) throw new NodeConfigError('INVALID_CLUSTER', `--cluster: ${JSON.stringify(id)} is listed twice`);
     seen.add(id);
     members.push({ id, peerAddress: formatAddress(parseAddress(item.slice(equals + 1), `--cluster member ${id}`)) });

@@ -33,9 +33,12 @@ export interface CommandSpec {
 
 /** ENDPOINT_FLAGS are the flags of every command that talks to a running cluster. */
 export const ENDPOINT_FLAGS: readonly FlagSpec[] = [
-  { name: 'endpoints', value: 'HOST:PORT,...', description: 'HTTP addresses of members, tried in order; the leader is followed when one names it', env: 'RAFTKIT_ENDPOINTS' },
+  { name: 'endpoints', value: 'HOST:PORT,...', description: 'HTTP addresses (or https:// URLs) of members, tried in order; the leader is followed when one names it', env: 'RAFTKIT_ENDPOINTS' },
   { name: 'http', value: 'HOST:PORT', description: 'one member\'s HTTP address (the same as --endpoints with one address)', defaultValue: '127.0.0.1:8001', env: 'RAFTKIT_HTTP' },
 ];
+
+/** TOKEN_NOTE: how admin commands authenticate to a node with --tokens-file. */
+export const TOKEN_NOTE = 'A node with --tokens-file needs an API token: set RAFTKIT_TOKEN (never on the command line). An https:// node with a private CA is trusted through NODE_EXTRA_CA_CERTS.';
 
 /** OUTPUT_FLAG chooses how answers are printed. */
 export const OUTPUT_FLAG: FlagSpec = { name: 'output', short: 'o', value: 'json|table', description: 'print the answer as JSON or as a table for people', defaultValue: 'json', env: 'RAFTKIT_OUTPUT' };
@@ -52,6 +55,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'data-root', value: 'DIR', description: 'directory holding each node\'s data', defaultValue: './.raftkit' },
       { name: 'peer-port', value: 'PORT', description: 'first node\'s peer port; the others count up', defaultValue: '7001' },
       { name: 'http-port', value: 'PORT', description: 'first node\'s HTTP port; the others count up', defaultValue: '8001' },
+      { name: 'resp-port', value: 'PORT', description: 'first node\'s Redis-protocol port; the others count up; 0 turns RESP off', defaultValue: '6379' },
       { name: 'tick-ms', value: 'MS', description: 'milliseconds per Raft tick', defaultValue: '100' },
       { name: 'log-level', value: 'LEVEL', description: 'the nodes\' log level (logs are printed pretty)', defaultValue: 'warn' },
     ],

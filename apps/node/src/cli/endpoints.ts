@@ -21,6 +21,8 @@ export interface EndpointRequest {
   readonly path: string;
   readonly body?: unknown;
   readonly timeoutMs: number;
+  /** API token (`Authorization: Bearer`) for a node with --tokens-file. */
+  readonly token?: string;
 }
 
 /** UnreachableError: no endpoint gave a usable answer. */
@@ -54,7 +56,7 @@ export async function requestAny(endpoints: readonly string[], request: Endpoint
     last503 = answer;
     const leader = answer.headers.get('x-raft-leader');
     if (leader !== null) {
-      const address = await leaderAddress(endpoint, leader).catch(() => undefined);
+      const address = await leaderAddress(endpoint, leader, request.token).catch(() => undefined);
       if (address !== undefined && !tried.has(address)) queue.unshift(address);
     }
   }
@@ -65,7 +67,7 @@ export async function requestAny(endpoints: readonly string[], request: Endpoint
 async function send(endpoint: string, request: EndpointRequest): Promise<EndpointAnswer> {
   const response = await fetch(`${baseUrl(endpoint)}${request.path}`, {
     method: request.method,
-    headers: request.body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...(request.token === undefined ? {} : { authorization: `Bearer ${request.token}` }) },
     ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     signal: AbortSignal.timeout(request.timeoutMs),
   });
@@ -80,8 +82,8 @@ async function send(endpoint: string, request: EndpointRequest): Promise<Endpoin
 }
 
 /** leaderAddress asks `endpoint` for the HTTP address of `leader`. */
-async function leaderAddress(endpoint: string, leader: string): Promise<string | undefined> {
-  const answer = await send(endpoint, { method: 'GET', path: '/v1/members', timeoutMs: 5000 });
+async function leaderAddress(endpoint: string, leader: string, token: string | undefined): Promise<string | undefined> {
+  const answer = await send(endpoint, { method: 'GET', path: '/v1/members', timeoutMs: 5000, ...(token === undefined ? {} : { token }) });
   const addresses = (answer.body as { httpAddresses?: Record<string, unknown> } | null)?.httpAddresses;
   const address = addresses?.[leader];
   return typeof address === 'string' ? address : undefined;

@@ -3,7 +3,7 @@
  * command's every flag with its default and environment variable. `start`'s flags come from
  * START_OPTIONS, so a row added there shows up here.
  */
-import { commandFamily, COMMANDS, findCommand, type CommandSpec, type FlagSpec } from './command-specs.js';
+import { commandFamily, COMMANDS, findCommand, TOKEN_NOTE, type CommandSpec, type FlagSpec } from './command-specs.js';
 import { envName, START_OPTIONS } from './start-options.js';
 
 /** startFlags turns START_OPTIONS into flag specs (defaults are in the descriptions). */
@@ -37,6 +37,7 @@ function synopsis(spec: CommandSpec): string {
 export function commandHelp(spec: CommandSpec): string {
   const lines = [`${synopsis(spec)}`, '', spec.summary, '', 'Flags:', ...spec.flags.map(flagLine), '  -h, --help'.padEnd(36) + ' this help'];
   if (spec.notes !== undefined) lines.push('', spec.notes);
+  if (spec.flags.some((flag) => flag.name === 'endpoints')) lines.push('', TOKEN_NOTE);
   return `${lines.join('\n')}\n`;
 }
 

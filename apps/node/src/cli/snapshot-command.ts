@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { BackupError, verifyBackup } from '../backup/backup-format.js';
 import { restoreBackup } from '../backup/restore-backup.js';
 import { baseUrl } from '../http-client.js';
-import { endpointsOf, type Output } from './admin.js';
+import { endpointsOf, tokenOf, type Output } from './admin.js';
 import { parseCluster } from './cluster.js';
 import { NodeConfigError } from './errors.js';
 import { cliError } from './start-options.js';
@@ -38,7 +38,7 @@ export async function runSnapshot(argv: readonly string[], env: Readonly<Record<
   if (sub !== 'save' && sub !== 'restore') throw new NodeConfigError('UNKNOWN_COMMAND', `snapshot ${sub ?? ''}: expected save or restore`);
   if (file === undefined || rest.length > 0) throw new NodeConfigError('MISSING_VALUE', `snapshot ${sub} needs exactly one FILE`);
   const path = resolve(cwd, file);
-  if (sub === 'save') return save(path, endpointsOf(values, env), output);
+  if (sub === 'save') return save(path, endpointsOf(values, env), tokenOf(env).token, output);
 
   if (values.id === undefined || values.id === '') throw new NodeConfigError('MISSING_ID', 'snapshot restore needs --id');
   if (values.data === undefined) throw new NodeConfigError('MISSING_VALUE', 'snapshot restore needs --data DIR');
@@ -56,12 +56,12 @@ export async function runSnapshot(argv: readonly string[], env: Readonly<Record<
   }
 }
 
-async function save(path: string, endpoints: readonly string[], output: Output): Promise<number> {
+async function save(path: string, endpoints: readonly string[], token: string | undefined, output: Output): Promise<number> {
   const partial = `${path}.part`;
   const problems: string[] = [];
   for (const endpoint of endpoints) {
     try {
-      const response = await fetch(`${baseUrl(endpoint)}/v1/snapshot`, { signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) });
+      const response = await fetch(`${baseUrl(endpoint)}/v1/snapshot`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) });
       if (response.status !== 200 || response.body === null) {
         problems.push(`${endpoint}: ${response.status} ${(await response.text()).trim()}`);
         continue;

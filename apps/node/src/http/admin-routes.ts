@@ -1,6 +1,7 @@
 /**
  * Status, membership and leadership routes, plus `/metrics` and the status page.
  */
+import { nodeIdProblem } from '../cli/node-id.js';
 import type { IncomingMessage } from 'node:http';
 import { parseAddress, formatAddress } from '../cli/address.js';
 import { OperationError } from '../operation-error.js';
@@ -47,6 +48,8 @@ export const addMember: AdminRouteHandler = async (context, request) => {
   const learner = body['learner'] ?? false;
   const httpAddress = body['httpAddress'];
   if (typeof id !== 'string' || id.trim() === '') throw new OperationError('BAD_REQUEST', '"id" must be a non-empty string');
+  const idProblem = nodeIdProblem(id);
+  if (idProblem !== undefined) throw new OperationError('BAD_REQUEST', `"id": ${idProblem}`);
   if (typeof peerAddress !== 'string') throw new OperationError('BAD_REQUEST', '"peerAddress" must be host:port');
   if (typeof learner !== 'boolean') throw new OperationError('BAD_REQUEST', '"learner" must be a boolean');
   if (httpAddress !== undefined && typeof httpAddress !== 'string') throw new OperationError('BAD_REQUEST', '"httpAddress" must be host:port');

@@ -3,13 +3,16 @@
  * The client WebSocket API (`/v1/ws`) shares the server through its `upgrade` event (ws-api.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { OperationError } from '../operation-error.js';
+import { authorize, bearerToken, requiredRole } from '../security/authorize.js';
 import * as admin from './admin-routes.js';
 import * as backup from './backup-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
 import * as probes from './probe-routes.js';
 import * as statusPage from './status-page-routes.js';
+import { safeHeaders } from './header-value.js';
 import { failure, type HttpResponse } from './response.js';
 import { Router } from './router.js';
 
@@ -50,12 +53,35 @@ export function isApiRoute(method: string, path: string): boolean {
   return apiRoutes.match(method, path) !== undefined;
 }
 
+/** HttpServerOptions bound the listener (`--http-headers-timeout-ms` and the like) and turn on TLS. */
+export interface HttpServerOptions {
+  /** PEM certificate and key: serve HTTPS (and wss:// for /v1/ws). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** A request whose headers took longer gets 408 (default 10 s). */
+  readonly headersTimeoutMs?: number;
+  /** A request that took longer as a whole gets 408 (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Open connections at most; more are closed at once (default 1024). */
+  readonly maxConnections?: number;
+}
+
 /** createHttpServer returns the node's HTTP server, not yet listening. */
-export function createHttpServer(context: HttpContext): Server {
+export function createHttpServer(context: HttpContext, options: HttpServerOptions = {}): Server {
   const router = createRouter();
-  const server = createServer((request, response) => {
-    void handle(context, router, request, response);
-  });
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    handle(context, router, request, response).catch((error: unknown) => {
+      // Nothing may escape: an answer that cannot be written costs this connection, not the node.
+      context.logger.error({ err: error }, 'an answer could not be written');
+      response.destroy();
+    });
+  };
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check often
+  // enough that a slow client gets its 408 close to the timeout it was given.
+  const bounds = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))) };
+  const server: Server = options.tls === undefined ? createServer(bounds, onRequest) : (createTlsServer({ ...bounds, cert: options.tls.cert, key: options.tls.key }, onRequest) as unknown as Server);
+  server.maxConnections = options.maxConnections ?? 1024;
   // Idle keep-alive sockets must not hold a shutdown back for long.
   server.keepAliveTimeout = 5000;
   return server;
@@ -72,16 +98,36 @@ async function handle(context: HttpContext, router: Router<Handler>, request: In
   let answer: HttpResponse;
   try {
     const match = router.match(method, path);
-    if (match === undefined) throw new OperationError('NOT_FOUND', `no route ${method} ${path}`);
+    if (match === undefined) {
+      const allowed = router.methodsFor(path);
+      if (allowed.length > 0) throw new MethodNotAllowed(method, path, allowed);
+      throw new OperationError('NOT_FOUND', `no route ${method} ${path}`);
+    }
     route = match.pattern;
+    authorize(context.tokens, bearerToken(request), requiredRole(method, match.pattern));
     answer = await match.handler(context, request, match.params, query);
   } catch (error) {
-    answer = failure(error);
+    answer = error instanceof MethodNotAllowed ? error.answer() : failure(error);
     if (answer.status >= 500 && answer.status !== 503 && answer.status !== 504) context.logger.error({ err: error, method, path }, 'request failed');
   }
   write(response, request, answer);
   // Label values stay few: the route template, and a method the router knows or "other".
   context.metrics.request(route === 'unknown' && !KNOWN_METHODS.has(method) ? 'other' : method, route, answer.status, (performance.now() - started) / 1000);
+}
+
+/** MethodNotAllowed: a known path asked with a method none of its routes serves (405 + Allow). */
+class MethodNotAllowed extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`);
+  }
+
+  answer(): HttpResponse {
+    return { status: 405, headers: { allow: this.allowed.join(', ') }, body: { error: { code: 'METHOD_NOT_ALLOWED', message: this.message } } };
+  }
 }
 
 function write(response: ServerResponse, request: IncomingMessage, answer: HttpResponse): void {
@@ -90,7 +136,7 @@ function write(response: ServerResponse, request: IncomingMessage, answer: HttpR
     void stream(response, answer, answer.body);
     return;
   }
-  const headers: Record<string, string> = { ...answer.headers };
+  const headers: Record<string, string> = safeHeaders(answer.headers ?? {});
   let body: Uint8Array | string | undefined;
   if (answer.body instanceof Uint8Array || typeof answer.body === 'string') {
     body = answer.body;
@@ -114,7 +160,7 @@ function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
  * midway destroys the connection: the client sees a cut answer, never a complete-looking one.
  */
 async function stream(response: ServerResponse, answer: HttpResponse, body: AsyncIterable<Uint8Array>): Promise<void> {
-  response.writeHead(answer.status, { ...answer.headers });
+  response.writeHead(answer.status, safeHeaders(answer.headers ?? {}));
   try {
     for await (const chunk of body) {
       if (response.destroyed) return;

@@ -4,6 +4,7 @@
  * clean clone where nothing is built. Tests wait on conditions with deadlines, never on sleeps.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -17,6 +18,14 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 /** Flags every test node gets unless a test overrides them: fast ticks, short timeouts. */
 export const FAST = { 'tick-ms': '30', 'election-ticks': '10', 'heartbeat-ticks': '1', 'request-timeout-ms': '3000', 'log-level': 'info' } as const;
+
+/** TEST_SECRET is the peer secret of every node this test process starts (a node refuses to start without one). */
+export const TEST_SECRET = randomBytes(32).toString('hex');
+
+/** nodeEnv is the environment of a `raftkit` child process: this one's, with the test secret. */
+export function nodeEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, RAFTKIT_SECRET: TEST_SECRET, ...extra };
+}
 
 /** Ports handed out in this process, so two nodes of one test never get the same one. */
 const handedOut = new Set<number>();
@@ -93,7 +102,7 @@ export class NodeProcess {
   spawn(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
     const args = ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, 'start', '--id', this.id, '--data', this.dataDir, '--peer-listen', this.peer, '--http-listen', this.http, ...this.flags];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv() });
     const streamsClosed = [child.stdout!, child.stderr!].map((stream) => {
       const reader = createInterface({ input: stream });
       reader.on('line', (line) => this.output.push(line));

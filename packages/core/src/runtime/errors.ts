@@ -2,7 +2,7 @@
  * Errors a RaftNode answers a caller with. Each says, by its class and `code`, what the caller
  * may assume about its command: `NotLeaderError`, `ProposalDroppedError` and `NodeStoppedError`
  * mean the command was CERTAINLY NOT appended (safe to retry elsewhere); `OutcomeUnknownError`
- * (and its `TimeoutError`) mean it was appended and MAY still commit (DESIGN.md "Proposals"), so a
+ * (and its `TimeoutError`) mean it was appended and MAY still commit (docs/architecture.md "Proposals"), so a
  * blind retry may apply it twice.
  */
 import type { DropReason, NodeId, RefusalReason } from '../raft/types.js';

@@ -305,7 +305,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       });
       this.appliedIndex = loaded.snapshot?.index ?? 0;
       this.snapshotIndex = this.appliedIndex;
-      // The first drain restores the snapshot (if any) and replays (snapshot, commit] (DESIGN.md
+      // The first drain restores the snapshot (if any) and replays (snapshot, commit] (docs/architecture.md
       // "Restart"); wait for that before taking part in the cluster.
       this.drain();
       while (this.restoring !== undefined) await this.restoring;
@@ -419,9 +419,16 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     const raft = this.raft;
     const result = raft.transferLeadership(to);
     if (!result.ok) return Promise.reject(new RequestRefusedError(result.reason, result.leaderHint));
-    // Lease reads end when a transfer starts (DESIGN.md): the target will campaign past the lease.
-    this.lease?.revoke();
     const startTerm = raft.status().term;
+    if (to === this.id) {
+      // This node leads already: the answer is immediate. A transfer in progress was cancelled
+      // (thesis §3.10), so proposals are taken again.
+      this.input(() => {});
+      return Promise.resolve({ leader: this.id, term: startTerm });
+    }
+    // Lease reads end when a transfer starts (docs/architecture.md): the target will campaign past the lease.
+    // If a TimeoutNow goes out, the core keeps them off for the rest of the term.
+    this.lease?.revoke();
     this.input(() => {});
     const electionTicks = this.options.config.electionTicks ?? 10;
     return new Promise((resolve, reject) => {
@@ -452,7 +459,9 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     return {
       ...status,
       appliedIndex: this.appliedIndex,
-      leaseRemainingMs: status.role === 'leader' && this.lease !== undefined ? this.lease.remainingMs() : 0,
+      // The lease counts only while the core allows lease reads (not during a transfer, nor for
+      // the rest of a term in which this node sent TimeoutNow).
+      leaseRemainingMs: this.lease !== undefined && this.raft.localReadIndex() !== undefined ? this.lease.remainingMs() : 0,
       sendingSnapshotTo: status.progress.filter((peer) => this.snapshotSender.sending(peer.id)).map((peer) => peer.id),
     };
   }

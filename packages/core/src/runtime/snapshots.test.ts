@@ -1,7 +1,7 @@
 /**
  * Snapshots through the runtime: periodic snapshots with log compaction, catching up a follower
  * behind the compaction point by chunked InstallSnapshot, interrupted transfers, and restart from
- * a snapshot plus the log's tail (DESIGN.md "Restart").
+ * a snapshot plus the log's tail (docs/architecture.md "Restart").
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstallSnapshotMessage, NodeId } from '../raft/types.js';

@@ -26,15 +26,20 @@ import type { Transport } from '../runtime/interfaces.js';
 /** The assertions the suite uses; vitest's and jest's `expect` provide them. */
 export interface ConformanceExpect {
   (actual: unknown): {
+    /** toEqual asserts deep equality. */
     toEqual(expected: unknown): void;
+    /** toBe asserts identity (`Object.is`). */
     toBe(expected: unknown): void;
+    /** toBeInstanceOf asserts the value is an instance of the class. */
     toBeInstanceOf(expected: abstract new (...args: never[]) => unknown): void;
   };
 }
 
 /** The test framework the suite registers its tests with (vitest's `describe`, `it`, `expect`). */
 export interface ConformanceFramework {
+  /** describe groups the suite's tests under a name. */
   describe(name: string, body: () => void): void;
+  /** it registers one test, with an optional timeout. */
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
   expect: ConformanceExpect;
 }
