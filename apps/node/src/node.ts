@@ -204,6 +204,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     members: () => membersView(raftNode, identity.clusterId, operations),
     learnHttpAddresses: (ids) => Promise.all(ids.map((id) => operations.learnHttpAddress(id))),
     metrics,
+    scheme: security.tls === undefined ? 'http' : 'https',
   });
   const context: HttpContext = {
     statusPage,

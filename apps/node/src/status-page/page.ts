@@ -127,7 +127,7 @@ function render(view) {
     const http = document.createElement("td");
     if (member.httpAddress !== null) {
       const link = document.createElement("a");
-      link.href = "http://" + member.httpAddress + "/";
+      link.href = location.protocol + "//" + member.httpAddress + "/";
       link.textContent = member.httpAddress;
       http.append(link);
     }

@@ -28,6 +28,8 @@ export function createStatusPageSource(node: {
   /** Asks members for their HTTP addresses (resolves, never rejects, when answered or not). */
   learnHttpAddresses(ids: readonly string[]): Promise<unknown>;
   metrics: NodeMetrics;
+  /** `https` when this node serves TLS: its members do too. */
+  scheme: 'http' | 'https';
 }): StatusPageSource {
   const recorder = createActivityRecorder(() => {
     const raw = node.rawStatus();
@@ -53,7 +55,7 @@ export function createStatusPageSource(node: {
         peerAddresses: members.peerAddresses,
         httpAddresses: members.httpAddresses,
         fetchNodeView: async (address) => {
-          const response = await fetch(`${baseUrl(address)}/v1/cluster?scope=node`, { signal: AbortSignal.timeout(MEMBER_TIMEOUT_MS) });
+          const response = await fetch(`${baseUrl(`${node.scheme}://${address}`)}/v1/cluster?scope=node`, { signal: AbortSignal.timeout(MEMBER_TIMEOUT_MS) });
           if (response.status !== 200) throw new Error(`answered ${response.status}`);
           return (await response.json()) as NodeView;
         },
