@@ -79,7 +79,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'snapshot save',
     arguments: 'FILE',
-    summary: 'write a consistent backup of the cluster\'s state to FILE (from the leader\'s latest applied state)',
+    summary: 'write a consistent backup of the cluster\'s state (every write acknowledged so far) to FILE',
     flags: ENDPOINT_FLAGS,
     notes: 'The file holds the snapshot index, term and membership and a checksum. Restore it with raftkit snapshot restore.',
   },

@@ -20,7 +20,7 @@ describe('raftkit --version and --help', () => {
   it('lists every command at the top level', async () => {
     const { code, out } = await run('--help');
     expect(code).toBe(0);
-    for (const name of ['start', ...COMMANDS.map((spec) => spec.name)]) expect(out).toContain(`  ${name}`);
+    for (const name of ['start', ...COMMANDS.map((spec) => spec.name)]) expect(out).toContain(`  raftkit ${name}`);
   });
 
   it("start --help lists every START_OPTIONS flag with its environment variable", async () => {

@@ -55,7 +55,7 @@ export function helpFor(words: readonly string[]): string | undefined {
 
 /** topLevelHelp lists every command. */
 export function topLevelHelp(): string {
-  const commands = [START, ...COMMANDS].map((spec) => `  ${`${spec.name}${spec.arguments === undefined ? '' : ` ${spec.arguments}`}`.padEnd(24)} ${spec.summary}`);
+  const commands = [START, ...COMMANDS].map((spec) => `  ${`raftkit ${spec.name}${spec.arguments === undefined ? '' : ` ${spec.arguments}`}`.padEnd(32)} ${spec.summary}`);
   return `raftkit — a replicated key-value store on Raft
 
 Usage: raftkit <command> [flags]
@@ -63,7 +63,7 @@ Usage: raftkit <command> [flags]
 Commands:
 ${commands.join('\n')}
 
-  raftkit --version          print the version
-  raftkit <command> --help   the command's flags, defaults and environment variables
+  raftkit --version                print the version
+  raftkit <command> --help         the command's flags, defaults and environment variables
 `;
 }
