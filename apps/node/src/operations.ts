@@ -212,7 +212,7 @@ export class Operations {
         const retryable = failure.code === 'NO_LEADER' && attempt < MAX_ATTEMPTS && deadline - performance.now() > RETURN_MARGIN_MS;
         if (!retryable) throw failure;
         tried = { leader, term, failure };
-        this.context.logger.debug({ leader, code: failure.code, attempt }, 'request not served by the leader; trying again');
+        this.context.logger.debug({ peer: leader, leader, code: failure.code, attempt }, 'request not served by the leader; trying again');
       }
     }
   }
