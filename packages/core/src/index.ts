@@ -16,6 +16,7 @@ export {
 export {
   createRaftNode,
   type RaftNode,
+  type MessageRefusedEvent,
   type RaftNodeConfig,
   type RaftNodeEvents,
   type RaftNodeInspector,
