@@ -17,7 +17,7 @@ describe('listen: { server }', () => {
       if (request.url === '/v1/ws') other.handleUpgrade(request, socket, head, (ws) => ws.send('hello from the app'));
     });
     const received: string[] = [];
-    const b = createWsTransport({ id: 'b', clusterId: 'test-cluster', listen: { server }, peers: { a: '127.0.0.1:1' }, logger: {} });
+    const b = createWsTransport({ id: 'b', clusterId: 'test-cluster', listen: { server }, peers: { a: '127.0.0.1:1' }, insecure: true, logger: {} });
     await b.start((from, message) => received.push(`${from}:${message.type}`));
     const a = await startNode('a', { peers: { b: `127.0.0.1:${port}` } });
     try {
