@@ -156,9 +156,14 @@ export class PeerConnection {
   /** close starts the closing handshake; nothing more is delivered from this connection. */
   close(code: number, reason: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    const authenticated = this.state === 'open';
     this.state = 'closing';
     clearTimeout(this.timer);
+    this.stopBudget();
     this.ws.close(code, reason);
+    // An unauthenticated socket does not get ws's 30 s to answer the closing handshake: it is
+    // cut off shortly after the close frame (and a refusal record before it) went out.
+    if (!authenticated) setTimeout(() => this.ws.terminate(), Math.min(1000, this.context.handshakeTimeoutMs)).unref();
   }
 
   /** terminate drops the socket at once (shutdown, a dead peer). */
