@@ -7,6 +7,7 @@ export {
   WsTransportConfigError,
   type ListenOptions,
   type PeerAddresses,
+  type PeerTlsOptions,
   type WsTransportConfigErrorCode,
   type WsTransportOptions,
 } from './options.js';

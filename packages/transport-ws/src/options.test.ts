@@ -56,3 +56,13 @@ describe('createWsTransport options', () => {
     }
   });
 });
+
+describe('peerUrl', () => {
+  it('dials host:port with ws://, or wss:// under TLS; a URL keeps its scheme and gets the path only when it has none', async () => {
+    const { peerUrl } = await import('./options.js');
+    expect(peerUrl('127.0.0.1:7001', '/raftkit/peer')).toBe('ws://127.0.0.1:7001/raftkit/peer');
+    expect(peerUrl('127.0.0.1:7001', '/raftkit/peer', true)).toBe('wss://127.0.0.1:7001/raftkit/peer');
+    expect(peerUrl('wss://n1.example:7001', '/raftkit/peer')).toBe('wss://n1.example:7001/raftkit/peer');
+    expect(peerUrl('wss://n1.example:7001/other', '/raftkit/peer')).toBe('wss://n1.example:7001/other');
+  });
+});

@@ -187,7 +187,11 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
   };
 }
 
-/** peerUrl turns a peer address into the URL to dial: `host:port` is `wss://` with TLS, `ws://` without. */
+/**
+ * peerUrl turns a peer address into the URL to dial: `host:port` is `wss://` with TLS, `ws://`
+ * without; a URL without a path (`wss://host:port`) gets `path`.
+ */
 export function peerUrl(address: string, path: string, tls = false): string {
-  return address.includes('://') ? address : `${tls ? 'wss' : 'ws'}://${address}${path}`;
+  if (!address.includes('://')) return `${tls ? 'wss' : 'ws'}://${address}${path}`;
+  return /^[a-z]+:\/\/[^/]+$/i.test(address) ? `${address}${path}` : address;
 }

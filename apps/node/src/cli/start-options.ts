@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatAddress, parseAddress, type Address } from './address.js';
 import { parseCluster, type ClusterMember } from './cluster.js';
+import { parsePeerAddress } from './peer-address.js';
+import { peerTlsFiles, type PeerTlsFiles } from './peer-tls.js';
 import { NodeConfigError } from './errors.js';
 
 /** LOG_LEVELS are pino's levels, quietest last. */
@@ -37,6 +39,8 @@ export interface StartOptions {
   readonly snapshotTrailing: number;
   readonly requestTimeoutMs: number;
   readonly secret: string | undefined;
+  /** Mutual TLS between peers (`--peer-tls-cert/-key/-ca`): the PEM files, resolved against cwd. */
+  readonly peerTls?: PeerTlsFiles | undefined;
   readonly leaseReads: boolean;
   readonly maxBody: number;
   readonly logLevel: LogLevel;
@@ -69,6 +73,9 @@ export const START_OPTIONS = {
   'snapshot-trailing': { kind: 'integer', value: 'N', description: 'entries kept behind a snapshot (default min(N, 1000))' },
   'request-timeout-ms': { kind: 'integer', value: 'MS', description: 'a request not answered by then gets 504 (default 5000)' },
   secret: { kind: 'string', value: 'SECRET', description: 'shared secret peers authenticate with (or RAFTKIT_SECRET)' },
+  'peer-tls-cert': { kind: 'string', value: 'FILE', description: 'PEM certificate this node shows peers (mutual TLS with --peer-tls-key and --peer-tls-ca)' },
+  'peer-tls-key': { kind: 'string', value: 'FILE', description: 'PEM private key of --peer-tls-cert' },
+  'peer-tls-ca': { kind: 'string', value: 'FILE', description: 'PEM CA that signs every peer certificate; others are refused before the handshake' },
   'lease-reads': { kind: 'boolean', description: 'serve linearizable reads from the leader\'s lease (set on every node)' },
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
@@ -217,6 +224,13 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   const snapshotTrailing = integer('snapshot-trailing', Math.min(snapshotEntries, 1000), 0);
   const secret = text('secret');
   if (secret === '') throw new NodeConfigError('INVALID_VALUE', '--secret must not be empty');
+  const peerTlsFile = () => {
+    const path = (name: OptionName) => {
+      const value = text(name);
+      return value === undefined ? undefined : resolve(sources.cwd ?? '.', value);
+    };
+    return peerTlsFiles(path('peer-tls-cert'), path('peer-tls-key'), path('peer-tls-ca'));
+  };
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   return {
@@ -224,7 +238,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     dataDir: resolve(sources.cwd ?? '.', text('data') ?? join('data', id)),
     peerListen,
     httpListen,
-    peerAdvertise: peerAdvertise === undefined ? formatAddress(peerListen) : formatAddress(parseAddress(peerAdvertise, '--peer-advertise')),
+    peerAdvertise: peerAdvertise === undefined ? formatAddress(peerListen) : parsePeerAddress(peerAdvertise, '--peer-advertise'),
     httpAdvertise: httpAdvertise === undefined ? formatAddress(httpListen) : formatAddress(parseAddress(httpAdvertise, '--http-advertise')),
     cluster,
     join: joinAddress,
@@ -236,6 +250,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     snapshotTrailing,
     requestTimeoutMs: integer('request-timeout-ms', 5000, 1),
     secret,
+    peerTls: peerTlsFile(),
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
