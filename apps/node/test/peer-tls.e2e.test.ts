@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCertificates, type TestCertificates } from './support/certificates.js';
 import { call, putRetrying, TestCluster, type NodeProcess } from './support/cluster.js';
@@ -30,7 +30,7 @@ function writePem(directory: string, name: string, text: string): string {
 }
 
 /** probe dials the peer endpoint and reports whether the node ever sent a record before closing. */
-async function probe(url: string, options: ConstructorParameters<typeof WebSocket>[1]): Promise<{ opened: boolean; messages: number }> {
+async function probe(url: string, options: ClientOptions): Promise<{ opened: boolean; messages: number }> {
   const ws = new WebSocket(url, options);
   let opened = false;
   let messages = 0;
