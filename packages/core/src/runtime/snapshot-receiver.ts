@@ -71,6 +71,11 @@ export class SnapshotReceiver {
     this.maxSnapshotBytes = options.maxSnapshotBytes ?? Number.POSITIVE_INFINITY;
   }
 
+  /** aheadHeldBytes is what the transfer in progress holds past a gap (at most `maxAheadBytes`). */
+  get aheadHeldBytes(): number {
+    return this.aheadBytes;
+  }
+
   /** heldBytes is what the transfer in progress holds (contiguous and ahead). */
   get heldBytes(): number {
     return (this.incoming?.received ?? 0) + this.aheadBytes;
