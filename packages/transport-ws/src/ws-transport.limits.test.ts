@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, startNode, type TestNode } from './test-support/cluster.js';
 import { fakeDial } from './test-support/fake-peer.js';
@@ -85,6 +87,30 @@ describe('before authentication', () => {
     fake.sendFrame([{ type: 'installSnapshot', from: 'a', to: 'm', term: 1, meta: { index: 5, term: 1, config: { voters: ['a', 'm'], outgoingVoters: [], learners: [] } }, offset: 0, data: new Uint8Array(1024 * 1024), done: false }]);
     await waitUntil(() => m.received.length === 1, 'a 1 MiB frame after the handshake is delivered');
     expect(m.transport.stats().protocolErrors).toBe(0);
+  });
+});
+
+describe('before authentication, on the dialing side', () => {
+  it('an acceptor that sends a huge frame instead of a challenge is cut off after maxHandshakeBytes', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    let clientClosed = false;
+    server.on('connection', (ws) => {
+      ws.on('error', () => {});
+      ws.on('close', () => (clientClosed = true));
+      ws.send(new Uint8Array(2 * 1024 * 1024));
+    });
+    try {
+      const a = await startNode('a', { peers: { b: `127.0.0.1:${(server.address() as AddressInfo).port}` }, handshakeTimeoutMs: 60_000 });
+      nodes.push(a);
+      await waitUntil(() => a.transport.stats().protocolErrors >= 1, 'the dialer cut the acceptor off', 20_000);
+      expect(a.logger.warnings()[0]?.fields?.['reason']).toMatch(/^\d+ bytes before the handshake completed \(maxHandshakeBytes 8192\)$/);
+      await waitUntil(() => clientClosed, 'the socket is closed');
+      expect(a.transport.stats().connections).toBe(0);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
