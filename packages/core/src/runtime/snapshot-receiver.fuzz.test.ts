@@ -24,7 +24,9 @@ const chunk = fc.record({
   honest: fc.boolean(),
 });
 
-const toMessage = (generated: fc.ValueOf<typeof chunk>): InstallSnapshotMessage => {
+type GeneratedChunk = typeof chunk extends fc.Arbitrary<infer Value> ? Value : never;
+
+const toMessage = (generated: GeneratedChunk): InstallSnapshotMessage => {
   const start = Math.min(generated.offset, snapshot.byteLength);
   const data = generated.done ? new Uint8Array(0) : generated.honest ? snapshot.subarray(start, start + generated.length) : new Uint8Array(generated.length).fill(0xee);
   return {
