@@ -21,7 +21,11 @@ import {
   type RefusalReason,
 } from './handshake.js';
 
-/** Close codes the transport uses (4000–4999 are for applications; 1009 is ws's "too big"). */
+/**
+ * CloseCode lists the WebSocket close codes the transport uses (4000–4999 are for applications;
+ * 1009 is ws's "too big"). The close reason says more: a RefusalReason for 4000, `invalid-message`
+ * for 4004.
+ */
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
