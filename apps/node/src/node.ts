@@ -18,6 +18,7 @@ import { createWsTransport, type WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { formatAddress } from './cli/address.js';
 import { clusterIdOf } from './cli/cluster.js';
+import { readPeerTls } from './cli/peer-tls.js';
 import { NodeConfigError } from './cli/errors.js';
 import type { StartOptions } from './cli/start-options.js';
 import { readIdentity, writeIdentity, type ClusterIdentity } from './cluster-identity.js';
@@ -98,6 +99,9 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     listen: { host: options.peerListen.host, port: options.peerListen.port },
     peers: peerTable,
     ...(options.secret === undefined ? {} : { secret: options.secret }),
+    ...(options.peerTls === undefined ? {} : { tls: readPeerTls(options.peerTls) }),
+    // Whether a node may run without peer authentication is decided (and warned about) at start.
+    insecure: options.secret === undefined && options.peerTls === undefined,
     // A forwarded write carries one value of up to --max-body bytes.
     maxPayloadBytes: Math.max(16 * 1024 * 1024, 2 * options.maxBody + 1024 * 1024),
     logger: transportLogger(logger),

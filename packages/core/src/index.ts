@@ -17,6 +17,7 @@ export {
 export {
   createRaftNode,
   type RaftNode,
+  type MessageRefusedEvent,
   type RaftNodeConfig,
   type RaftNodeEvents,
   type RaftNodeInspector,
