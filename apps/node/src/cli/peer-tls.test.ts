@@ -18,17 +18,20 @@ const codeOf = (run: () => unknown): string | undefined => {
   }
 };
 
+/** A peer secret in the environment: `raftkit start` refuses to run without one (or --insecure). */
+const SECRET = { RAFTKIT_SECRET: 'a-long-enough-test-secret' };
+
 describe('--peer-tls-cert, --peer-tls-key, --peer-tls-ca', () => {
   it('are read together, resolved against the working directory, and listed in the help', () => {
-    const options = resolveStartOptions({ argv: ['--id', 'n1', '--peer-tls-cert', 'tls/n1.crt', '--peer-tls-key', 'tls/n1.key', '--peer-tls-ca', '/etc/ca.crt'], cwd: '/srv' });
+    const options = resolveStartOptions({ env: SECRET, argv: ['--id', 'n1', '--peer-tls-cert', 'tls/n1.crt', '--peer-tls-key', 'tls/n1.key', '--peer-tls-ca', '/etc/ca.crt'], cwd: '/srv' });
     expect(options.peerTls).toEqual({ cert: '/srv/tls/n1.crt', key: '/srv/tls/n1.key', ca: '/etc/ca.crt' });
-    expect(resolveStartOptions({ argv: ['--id', 'n1'], cwd: '/srv' }).peerTls).toBeUndefined();
+    expect(resolveStartOptions({ env: SECRET, argv: ['--id', 'n1'], cwd: '/srv' }).peerTls).toBeUndefined();
     expect(startUsage()).toContain('--peer-tls-ca FILE');
   });
 
   it('refuses one without the others', () => {
-    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--peer-tls-cert', 'a.crt'], cwd: '/srv' }))).toBe('CONFLICTING_FLAGS');
-    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--peer-tls-cert', 'a.crt', '--peer-tls-key', 'a.key'], cwd: '/srv' }))).toBe('CONFLICTING_FLAGS');
+    expect(codeOf(() => resolveStartOptions({ env: SECRET, argv: ['--id', 'n1', '--peer-tls-cert', 'a.crt'], cwd: '/srv' }))).toBe('CONFLICTING_FLAGS');
+    expect(codeOf(() => resolveStartOptions({ env: SECRET, argv: ['--id', 'n1', '--peer-tls-cert', 'a.crt', '--peer-tls-key', 'a.key'], cwd: '/srv' }))).toBe('CONFLICTING_FLAGS');
   });
 
   it('reads the PEM files, and names the flag of one it cannot read', () => {
@@ -52,6 +55,6 @@ describe('peer addresses', () => {
       { id: 'a', peerAddress: 'wss://10.0.0.1:7001' },
       { id: 'b', peerAddress: '10.0.0.2:7001' },
     ]);
-    expect(resolveStartOptions({ argv: ['--id', 'n1', '--peer-advertise', 'wss://n1.example:7001'], cwd: '/srv' }).peerAdvertise).toBe('wss://n1.example:7001');
+    expect(resolveStartOptions({ env: SECRET, argv: ['--id', 'n1', '--peer-advertise', 'wss://n1.example:7001'], cwd: '/srv' }).peerAdvertise).toBe('wss://n1.example:7001');
   });
 });
