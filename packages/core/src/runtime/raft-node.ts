@@ -54,11 +54,11 @@ export interface RaftNodeConfig extends RaftConfig {
 }
 
 /** Options for `createRaftNode`. */
-export interface RaftNodeOptions<Command, Query, Result> {
+export interface RaftNodeOptions<Command, Query, Result, QueryResult = Result> {
   readonly config: RaftNodeConfig;
   readonly storage: Storage;
   readonly transport: Transport;
-  readonly stateMachine: StateMachine<Command, Query, Result>;
+  readonly stateMachine: StateMachine<Command, Query, Result, QueryResult>;
   /** Default: the host's timers (`createRealClock()`). */
   readonly clock?: Clock;
   /** Turns commands into entry bytes. Default: JSON over UTF-8. */
@@ -123,8 +123,8 @@ export interface RaftNodeEvents {
   error: unknown;
 }
 
-/** RaftNode is one running member of a cluster. */
-export interface RaftNode<Command, Query, Result> {
+/** RaftNode is one running member of a cluster; `QueryResult` is what reads answer (default `Result`). */
+export interface RaftNode<Command, Query, Result, QueryResult = Result> {
   readonly id: NodeId;
   /** start loads storage, restores the snapshot, replays (snapshot, commit], starts transport and ticks. */
   start(): Promise<void>;
@@ -138,14 +138,14 @@ export interface RaftNode<Command, Query, Result> {
    * query asks the local state machine. It is a LOCAL (stale) read: it may miss writes
    * acknowledged elsewhere. Use `read` for a linearizable one.
    */
-  query(query: Query): Result;
+  query(query: Query): QueryResult;
   /**
    * read answers `query` linearizably: it reflects every write acknowledged before it was called
    * (ReadIndex, thesis §6.4; or the leader's lease when lease reads are on). Works on followers
    * too (the read index comes from the leader). Rejects NotLeaderError when no leader is known,
    * ReadTimeoutError when no answer came in time: a read changes nothing, so retrying is safe.
    */
-  read(query: Query): Promise<Result>;
+  read(query: Query): Promise<QueryResult>;
   /**
    * changeMembership changes the configuration and resolves once it is committed and applied
    * here (for a joint change: once the cluster has left the joint configuration). Rejects
@@ -175,7 +175,9 @@ const DEFAULT_TICK_MS = 100;
 const DEFAULT_PROPOSAL_TIMEOUT_MS = 5000;
 
 /** createRaftNode validates the configuration (throwing ConfigError) and returns a stopped node. */
-export function createRaftNode<Command, Query, Result>(options: RaftNodeOptions<Command, Query, Result>): RaftNode<Command, Query, Result> {
+export function createRaftNode<Command, Query, Result, QueryResult = Result>(
+  options: RaftNodeOptions<Command, Query, Result, QueryResult>,
+): RaftNode<Command, Query, Result, QueryResult> {
   return new RaftNodeRuntime(options);
 }
 
@@ -191,15 +193,15 @@ interface BatchedProposal<Result> extends Waiter<Result> {
   readonly data: Uint8Array;
 }
 
-class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query, Result> {
+class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<Command, Query, Result, QueryResult> {
   readonly id: NodeId;
-  private readonly options: RaftNodeOptions<Command, Query, Result>;
+  private readonly options: RaftNodeOptions<Command, Query, Result, QueryResult>;
   private readonly tickMs: number;
   private readonly clock: Clock;
   private readonly codec: Codec<Command>;
   private readonly storage: Storage;
   private readonly transport: Transport;
-  private readonly stateMachine: StateMachine<Command, Query, Result>;
+  private readonly stateMachine: StateMachine<Command, Query, Result, QueryResult>;
   private readonly listeners = new Listeners<RaftNodeEvents>();
   private readonly proposals: PendingProposals<Result>;
   private readonly reads: ReadWaiters;
@@ -243,7 +245,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   private restoring: Promise<void> | undefined;
   private appliedIndex = 0;
 
-  constructor(options: RaftNodeOptions<Command, Query, Result>) {
+  constructor(options: RaftNodeOptions<Command, Query, Result, QueryResult>) {
     const tickMs = options.config.tickMs ?? DEFAULT_TICK_MS;
     if (!Number.isFinite(tickMs) || tickMs < 1) {
       throw new ConfigError('TICK_TOO_SMALL', `tickMs must be at least 1 ms, got ${String(tickMs)}`);
@@ -346,14 +348,14 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     });
   }
 
-  query(query: Query): Result {
+  query(query: Query): QueryResult {
     return this.stateMachine.query(query);
   }
 
-  read(query: Query): Promise<Result> {
+  read(query: Query): Promise<QueryResult> {
     if (this.state !== 'running' || this.raft === undefined) return Promise.reject(new NodeStoppedError());
     const raft = this.raft;
-    return new Promise<Result>((resolve, reject) => {
+    return new Promise<QueryResult>((resolve, reject) => {
       const answer = () => {
         try {
           resolve(this.stateMachine.query(query));
