@@ -1,8 +1,9 @@
 export * from './raft/index.js';
 export type { ApplyMeta, Clock, Codec, StateMachine, Transport } from './runtime/interfaces.js';
 export { createRealClock, createVirtualClock, type VirtualClock } from './runtime/clock.js';
-export { createJsonCodec } from './runtime/codec.js';
+export { CodecError, createJsonCodec, type CodecErrorCode } from './runtime/codec.js';
 export {
+  NoLeaderError,
   NodeStoppedError,
   NotLeaderError,
   OutcomeUnknownError,

@@ -38,7 +38,7 @@ import type {
 import type { Storage } from '../storage/storage.js';
 import { createRealClock } from './clock.js';
 import { createJsonCodec } from './codec.js';
-import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, ProposalDroppedError, RequestRefusedError, TimeoutError } from './errors.js';
+import { NoLeaderError, NodeStoppedError, NotLeaderError, OutcomeUnknownError, ProposalDroppedError, RequestRefusedError, TimeoutError } from './errors.js';
 import { LeaderLease } from './leader-lease.js';
 import { ReadWaiters } from './read-waiters.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
@@ -157,6 +157,14 @@ export interface RaftNode<Command, Query, Result, QueryResult = Result> {
    * the new leader and term. Rejects RequestRefusedError, or TimeoutError after two election timeouts.
    */
   transferLeadership(to?: NodeId): Promise<{ leader: NodeId; term: number }>;
+  /**
+   * waitForLeader resolves with the leader's id as soon as this node knows one (at once if it
+   * does), e.g. right after start() before the first read or proposal. Rejects NoLeaderError when
+   * `signal` aborts first (`AbortSignal.timeout(ms)` for a deadline), NodeStoppedError when the
+   * node is not running or stops meanwhile. The leader may change right after: a proposal can
+   * still get NotLeaderError and should follow its hint.
+   */
+  waitForLeader(options?: { readonly signal?: AbortSignal }): Promise<NodeId>;
   /** status describes this node; throws NodeStoppedError before start(). */
   status(): RaftNodeStatus;
   /**
@@ -445,6 +453,34 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
         () => done(new RequestRefusedError('target-unresponsive', raft.status().leader)),
         2 * electionTicks * this.tickMs,
       );
+    });
+  }
+
+  waitForLeader(options: { readonly signal?: AbortSignal } = {}): Promise<NodeId> {
+    const { signal } = options;
+    return new Promise<NodeId>((resolve, reject) => {
+      let finished = false;
+      const finish = (outcome: NodeId | Error) => {
+        if (finished) return;
+        finished = true;
+        off();
+        signal?.removeEventListener('abort', aborted);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      // Checked on every role change, and (through the applied watchers) on every tick, apply and stop.
+      const check = () => {
+        if (finished) return;
+        if (this.state !== 'running' || this.raft === undefined) return finish(new NodeStoppedError());
+        const leader = this.raft.status().leader;
+        if (leader !== null) return finish(leader);
+        this.appliedWatchers.push(check);
+      };
+      const aborted = () => finish(new NoLeaderError(signal?.reason));
+      const off = this.on('roleChanged', check);
+      if (signal?.aborted === true) return aborted();
+      signal?.addEventListener('abort', aborted, { once: true });
+      check();
     });
   }
 
