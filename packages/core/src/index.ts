@@ -24,6 +24,20 @@ export {
   type RaftNodeStatus,
   type RoleChangedEvent,
 } from './runtime/raft-node.js';
+export {
+  createLeaderForwarding,
+  ForwardedApplyError,
+  ForwardedOutcomeUnknownError,
+  type LeaderForwarding,
+  type LeaderForwardingOptions,
+} from './runtime/leader-forwarding.js';
+export {
+  supportsPeerRequests,
+  type PeerRequestFailure,
+  type PeerRequestHandler,
+  type PeerRequests,
+  type RequestTransport,
+} from './runtime/peer-requests.js';
 export type { AppendOptions, LoadedState, Storage } from './storage/storage.js';
 export { createMemoryStorage, MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
 // Client sessions and idempotency keys (Raft thesis §6.3).
