@@ -19,6 +19,7 @@ import {
   type QueryResult,
 } from '@raftkit/client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Dedup } from './forwarding.js';
 import type { HttpContext } from './http/context.js';
 import { commandProblem } from './kv/kv-state-machine.js';
 import { keyProblem } from './kv/keys.js';
@@ -111,6 +112,8 @@ async function run(context: HttpContext, request: ClientRequest): Promise<Comman
     case 'status':
       return context.status();
     case 'query': {
+      // A --machine node answers the hosted machine's queries as { result, index } (a map, as every answer).
+      if (context.operations.hostsMachine) return (await context.operations.machineQuery(request.query, request.stale === true)) as unknown as QueryResult;
       const query = request.query as unknown as Record<string, unknown> | undefined;
       if (typeof query !== 'object' || query === null || query['op'] !== 'get') throw new OperationError('BAD_REQUEST', 'a query is { op: "get", key }');
       const problem = keyProblem(query['key']);
@@ -118,6 +121,7 @@ async function run(context: HttpContext, request: ClientRequest): Promise<Comman
       return context.operations.read(query['key'] as string, request.stale === true);
     }
     case 'command': {
+      if (context.operations.hostsMachine) return (await context.operations.machineCommand(request.command, sessionOf(request.session))) as unknown as CommandResult;
       const problem = commandProblem(request.command);
       if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
       if (request.command.op === 'put' && request.command.value.byteLength > context.maxBodyBytes) {
@@ -135,6 +139,17 @@ async function run(context: HttpContext, request: ClientRequest): Promise<Comman
     default:
       throw new OperationError('BAD_REQUEST', `unknown request type ${JSON.stringify((request as { type?: unknown }).type)}`);
   }
+}
+
+/** sessionOf checks a command's SessionStamp. */
+function sessionOf(session: unknown): Dedup {
+  const stamp = session as Record<string, unknown> | undefined;
+  const clientId = stamp?.['clientId'];
+  const sequence = stamp?.['sequence'];
+  if (typeof clientId !== 'string' || clientId === '' || typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) {
+    throw new OperationError('BAD_REQUEST', 'a command needs a session { clientId, sequence >= 1 }');
+  }
+  return { kind: 'session', clientId, sequence };
 }
 
 /** clientCode maps the node's codes onto the client protocol's (HTTP-only codes have no twin). */

@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly leaseReads: boolean;
   readonly maxBody: number;
   readonly logLevel: LogLevel;
+  /** `--machine`: absolute path of the module whose state machine this node hosts; undefined: the KV store. */
+  readonly machine: string | undefined;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -72,6 +74,7 @@ export const START_OPTIONS = {
   'lease-reads': { kind: 'boolean', description: 'serve linearizable reads from the leader\'s lease (set on every node)' },
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
+  machine: { kind: 'string', value: 'MODULE', description: 'host this state machine (a module exporting its factory) instead of the KV store' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof START_OPTIONS;
@@ -239,6 +242,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
+    machine: text('machine') === undefined ? undefined : resolve(sources.cwd ?? '.', text('machine')!),
   };
 }
 

@@ -7,6 +7,7 @@ import { OperationError } from '../operation-error.js';
 import * as admin from './admin-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
+import * as machine from './machine-routes.js';
 import { failure, type HttpResponse } from './response.js';
 import { Router } from './router.js';
 
@@ -18,6 +19,8 @@ function createRouter(): Router<Handler> {
     .add('GET', '/v1/kv/:key', kv.get)
     .add('DELETE', '/v1/kv/:key', kv.remove)
     .add('POST', '/v1/kv/:key/cas', kv.cas)
+    .add('POST', '/v1/command', machine.command)
+    .add('POST', '/v1/query', machine.query)
     .add('GET', '/v1/status', admin.status)
     .add('GET', '/v1/members', admin.listMembers)
     .add('POST', '/v1/members', admin.addMember)
