@@ -244,3 +244,43 @@ describe('check-quorum: the follower lease', () => {
     expect(net.queue).toEqual([]);
   });
 });
+
+describe('check-quorum and members just added', () => {
+  // etcd-raft's TestAddNodeCheckQuorum, in our words: a member added just before a quorum check has
+  // had no chance to answer yet; the leader counts it as heard when it joins, so that check keeps
+  // it leading. A whole election timeout later, still unheard, it no longer counts. (Our guard
+  // refuses a direct addVoter to a one-node cluster, so b joins as a learner and is promoted.)
+  it('a member added right before the quorum check does not depose the leader; unheard one timeout later, it does', () => {
+    const net = new Network(['a'], { seed: 1, config: { preVote: true, checkQuorum: true } });
+    net.elect('a');
+    expect(net.raft('a').changeMembership({ type: 'addLearner', id: 'b' })).toEqual({ ok: true, index: 3 });
+    net.process('a');
+    run(net, 9);
+    expect(net.raft('a').changeMembership({ type: 'promote', id: 'b' })).toEqual({ ok: true, index: 4 });
+    net.process('a');
+
+    net.tick(1);
+    expect(net.raft('a').status()).toMatchObject({ role: 'leader', config: { voters: ['a', 'b'] } });
+
+    net.tick(10);
+    expect(net.raft('a').status().role).toBe('follower');
+  });
+
+  // The will-break-quorum guard and check-quorum must judge a never-heard member alike: heard when
+  // it joined, for one election timeout, and unresponsive after that until it answers.
+  it('promoting a never-heard learner is allowed within its first election timeout and refused after it', () => {
+    const early = new Network(['a'], { seed: 1 });
+    early.elect('a');
+    early.raft('a').changeMembership({ type: 'addLearner', id: 'b' });
+    early.process('a');
+    early.tick(5);
+    expect(early.raft('a').changeMembership({ type: 'promote', id: 'b' })).toMatchObject({ ok: true });
+
+    const late = new Network(['a'], { seed: 1 });
+    late.elect('a');
+    late.raft('a').changeMembership({ type: 'addLearner', id: 'b' });
+    late.process('a');
+    late.tick(10);
+    expect(late.raft('a').changeMembership({ type: 'promote', id: 'b' })).toMatchObject({ ok: false, reason: 'will-break-quorum' });
+  });
+});

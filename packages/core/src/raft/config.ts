@@ -48,6 +48,8 @@ export interface InjectedBugs {
   readonly ackBeforePersist?: boolean;
   /** Grant a vote to every up-to-date candidate, even after voting in this term (§5.2). */
   readonly voteTwiceInTerm?: boolean;
+  /** Let the lease come back after an abandoned transfer whose TimeoutNow may still arrive. */
+  readonly leaseAfterTimeoutNow?: boolean;
 }
 
 /** ResolvedRaftConfig is a validated config with every default filled in. */

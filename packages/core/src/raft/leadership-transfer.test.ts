@@ -244,3 +244,142 @@ describe('transferLeadership refusals', () => {
     expect(net.raft('a').status().transferee).toBe(null);
   });
 });
+
+describe('leadership transfer: what stays true after it ends', () => {
+  /** heldTimeoutNow takes the TimeoutNow `from` sent out of the network, as a slow link would hold it. */
+  function holdTimeoutNow(net: Network): Message {
+    const held = net.queue.filter((message) => message.type === 'timeoutNow');
+    net.queue = net.queue.filter((message) => message.type !== 'timeoutNow');
+    expect(held).toHaveLength(1);
+    return held[0]!;
+  }
+
+  /**
+   * leaseCluster runs a, b, c with lease reads until one leads. Followers ignore campaigns for
+   * their first election timeout when lease reads are on, so the leader is whoever wins then.
+   */
+  function leaseCluster(): { net: Network; leader: NodeId; other: NodeId; target: NodeId } {
+    const net = new Network(ABC, { seed: 1, config: { preVote: true, checkQuorum: true, leaseReads: true } });
+    for (let i = 0; i < 40 && net.leader() === undefined; i++) run(net, 1);
+    const leader = net.leader()!;
+    run(net, 2);
+    const [other, target] = ABC.filter((id) => id !== leader) as [NodeId, NodeId];
+    expect(net.raft(leader).localReadIndex()).toBe(net.raft(leader).status().commit);
+    return { net, leader, other, target };
+  }
+
+  // A TimeoutNow stays valid for its whole term: delivered after the transfer was abandoned, its
+  // target still campaigns past the voters' lease and wins. So lease reads, which rest on no one
+  // else winning while the lease holds, must stay off for the rest of that term.
+  // Reference: thesis sections 3.10 and 6.4.1
+  it('a leader that sent TimeoutNow serves no lease read for the rest of its term, even after the transfer is abandoned', () => {
+    const { net, leader, target } = leaseCluster();
+    const term = net.raft(leader).status().term;
+    expect(net.raft(leader).transferLeadership(target)).toEqual({ ok: true });
+    net.process(leader);
+    const timeoutNow = holdTimeoutNow(net);
+
+    run(net, 12);
+    expect(net.raft(leader).status()).toMatchObject({ role: 'leader', term, transferee: null });
+    // Heartbeat rounds were confirmed meanwhile, yet the lease does not come back.
+    expect(net.raft(leader).localReadIndex()).toBeUndefined();
+
+    // The held TimeoutNow arrives late; the target wins with the third node's vote while the
+    // old leader is cut off, and commits a write.
+    net.queue.push(timeoutNow);
+    net.deliver();
+    net.isolate(leader);
+    net.stabilize();
+    expect(net.raft(target).status()).toMatchObject({ role: 'leader', term: term + 1 });
+    const before = net.raft(target).status().commit;
+    net.propose(target, 'after');
+    expect(net.raft(target).status().commit).toBe(before + 1);
+    // The old leader still believes it leads: a lease read there would miss 'after'.
+    expect(net.raft(leader).status()).toMatchObject({ role: 'leader', term });
+    expect(net.raft(leader).localReadIndex()).toBeUndefined();
+  });
+
+  // Without a TimeoutNow on the wire nothing can win past the lease, so it may come back.
+  it('a transfer abandoned before TimeoutNow was sent gives the lease back once it ends', () => {
+    const { net, leader, other, target } = leaseCluster();
+    net.cut(leader, target);
+    net.propose(leader, 'x');
+    expect(net.raft(leader).transferLeadership(target)).toEqual({ ok: true });
+    net.process(leader);
+    expect(net.queue.filter((message) => message.type === 'timeoutNow')).toEqual([]);
+    expect(net.raft(leader).localReadIndex()).toBeUndefined();
+
+    run(net, 12, [leader, other]);
+
+    expect(net.raft(leader).status()).toMatchObject({ role: 'leader', transferee: null });
+    expect(net.raft(leader).localReadIndex()).toBe(net.raft(leader).status().commit);
+  });
+
+  // etcd-raft's TestLeaderTransferBack, in our words: asking the leader to transfer to itself
+  // while a transfer runs cancels it, and the leader takes proposals again.
+  // Reference: thesis section 3.10
+  it('a transfer back to the leader cancels the transfer in progress: proposals are taken, leadership stays', () => {
+    const net = cluster();
+    net.cut('a', 'c');
+    net.propose('a', 'x');
+    expect(net.raft('a').transferLeadership('c')).toEqual({ ok: true });
+    expect(net.raft('a').propose(bytes('refused'))).toMatchObject({ ok: false, reason: 'transfer-in-progress' });
+
+    expect(net.raft('a').transferLeadership('a')).toEqual({ ok: true });
+
+    expect(net.raft('a').status().transferee).toBeNull();
+    expect(net.raft('a').propose(bytes('taken'))).toMatchObject({ ok: true, index: 4, term: 2 });
+    net.process('a');
+    net.heal();
+    run(net, 3);
+    // c caught up, but no TimeoutNow went out: a still leads term 2 and everyone has 'taken'.
+    expect(net.delivered.filter((message) => message.type === 'timeoutNow')).toEqual([]);
+    expect(net.raft('a').status()).toMatchObject({ role: 'leader', term: 2, commit: 4 });
+    expect(net.raft('c').status()).toMatchObject({ role: 'follower', term: 2, leader: 'a', commit: 4 });
+  });
+
+  // afterLeaderCommit used to append the leave-joint entry while a transfer ran. If TimeoutNow
+  // was already sent, the target then campaigned with a log one entry shorter than the voters
+  // who got the leave entry, and lost: a wasted election round.
+  // Reference: thesis sections 3.10 and 4.3
+  it('no leave-joint entry is appended while a transfer runs; the new leader appends it', () => {
+    const net = cluster(['d', 'e']);
+    expect(net.raft('a').changeMembership({ type: 'replace', voters: ['a', 'b', 'c', 'd', 'e'] })).toEqual({ ok: true, index: 3 });
+    net.process('a');
+    // b gets the joint entry first; a then hands over to b, caught up: TimeoutNow goes out at once.
+    net.deliver((message) => message.to === 'b');
+    net.deliver((message) => message.to === 'a' && message.from === 'b');
+    expect(net.raft('a').transferLeadership('b')).toEqual({ ok: true });
+    net.process('a');
+    const timeoutNow = holdTimeoutNow(net);
+    // The joint configuration commits while the transfer runs.
+    for (let i = 0; i < 10 && net.raft('a').status().commit < 3; i++) net.deliver();
+    expect(net.raft('a').status()).toMatchObject({ commit: 3, lastIndex: 3, transferee: 'b' });
+
+    net.queue.push(timeoutNow);
+    net.stabilize();
+
+    // b won at the first try (term 3) and moved on to C_new itself.
+    expect(net.raft('b').status()).toMatchObject({ role: 'leader', term: 3, commit: 5, lastIndex: 5 });
+    expect(net.raft('b').status().config).toEqual({ voters: ['a', 'b', 'c', 'd', 'e'], outgoingVoters: [], learners: [] });
+  });
+
+  it('a transfer abandoned while the joint configuration is committed appends the leave entry when it ends', () => {
+    const net = cluster(['d', 'e']);
+    net.raft('a').changeMembership({ type: 'replace', voters: ['a', 'b', 'c', 'd', 'e'] });
+    net.process('a');
+    net.deliver((message) => message.to === 'b');
+    net.deliver((message) => message.to === 'a' && message.from === 'b');
+    net.raft('a').transferLeadership('b');
+    net.process('a');
+    holdTimeoutNow(net);
+    net.drop('timeoutNow');
+    for (let i = 0; i < 10 && net.raft('a').status().commit < 3; i++) net.deliver();
+    expect(net.raft('a').status()).toMatchObject({ commit: 3, lastIndex: 3, transferee: 'b' });
+
+    run(net, 12);
+
+    expect(net.raft('a').status()).toMatchObject({ role: 'leader', term: 2, transferee: null, commit: 4, lastIndex: 4 });
+    expect(net.raft('a').status().config.outgoingVoters).toEqual([]);
+  });
+});

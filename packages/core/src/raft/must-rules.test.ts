@@ -63,7 +63,22 @@ interface ChaosResult {
   /** Every node instance that ran, including those replaced by a restart. */
   instances: TestNode[];
   violations: string[];
-  stats: { acksReleased: number; acksHeldByDisk: number; votesReleased: number; proposals: number; restarts: number; maxCommit: number };
+  stats: {
+    acksReleased: number;
+    acksHeldByDisk: number;
+    votesReleased: number;
+    proposals: number;
+    restarts: number;
+    maxCommit: number;
+    snapshotsTaken: number;
+    snapshotAcks: number;
+    snapshotAcksHeldByDisk: number;
+  };
+}
+
+interface ChaosOptions {
+  /** Take snapshots with compaction and send them to lagging followers. */
+  readonly snapshots?: boolean;
 }
 
 const VOTERS = ['a', 'b', 'c', 'd', 'e'];
@@ -73,12 +88,12 @@ function isPreVoteTraffic(message: Message): boolean {
   return (message.type === 'requestVote' || message.type === 'requestVoteResponse') && message.preVote;
 }
 
-function chaos(seed: number, steps: number): ChaosResult {
-  const net = new Network(VOTERS, { seed });
+function chaos(seed: number, steps: number, options: ChaosOptions = {}): ChaosResult {
+  const net = new Network(VOTERS, { seed, snapshots: options.snapshots === true });
   const random = createSeededRng(seed * 7919 + 17);
   const instances = [...net.nodes.values()];
   const violations: string[] = [];
-  const stats = { acksReleased: 0, acksHeldByDisk: 0, votesReleased: 0, proposals: 0, restarts: 0, maxCommit: 0 };
+  const stats = { acksReleased: 0, acksHeldByDisk: 0, votesReleased: 0, proposals: 0, restarts: 0, maxCommit: 0, snapshotsTaken: 0, snapshotAcks: 0, snapshotAcksHeldByDisk: 0 };
   let step = 0;
 
   // Checked at the moment each message leaves its node, against what that node has on disk.
@@ -100,9 +115,21 @@ function chaos(seed: number, steps: number): ChaosResult {
       if (message.matchIndex > persistedIndex) {
         violations.push(`${where}: acks ${message.matchIndex} past persistedIndex ${persistedIndex}`);
       }
-      if (message.matchIndex > 0 && (onDisk === undefined || onDisk.term !== inMemory?.term)) {
+      const inSnapshot = (node.disk.snapshot?.index ?? 0) >= message.matchIndex;
+      if (message.matchIndex > 0 && !inSnapshot && (onDisk === undefined || onDisk.term !== inMemory?.term)) {
         violations.push(`${where}: acks ${message.matchIndex}, which is not on disk as in memory`);
       }
+    }
+    if (message.type === 'installSnapshotResponse' && message.success) {
+      // An InstallSnapshot answer raises the leader's match like an append ack: it may only
+      // claim what the sender holds on disk, in its snapshot or its log.
+      stats.snapshotAcks++;
+      if (send.afterPersist !== undefined) stats.snapshotAcksHeldByDisk++;
+      const persistedIndex = node.raft.status().persistedIndex;
+      const inSnapshot = (node.disk.snapshot?.index ?? 0) >= message.index;
+      const inLog = node.disk.entries.some((e) => e.index === message.index && e.term === node.raft.entry(message.index)?.term);
+      if (message.index > persistedIndex) violations.push(`${where}: snapshot answer acks ${message.index} past persistedIndex ${persistedIndex}`);
+      if (!inSnapshot && !inLog) violations.push(`${where}: snapshot answer acks ${message.index}, which is not on disk`);
     }
     if (message.type === 'requestVoteResponse' && message.granted && !message.preVote) {
       stats.votesReleased++;
@@ -119,7 +146,12 @@ function chaos(seed: number, steps: number): ChaosResult {
       const commit = node.raft.status().commit;
       stats.maxCommit = Math.max(stats.maxCommit, commit);
       const term = node.raft.entry(commit)?.term;
-      const holders = VOTERS.filter((voter) => net.node(voter).disk.entries.some((e) => e.index === commit && e.term === term));
+      // A snapshot holds every committed entry up to its index.
+      // Once this node compacted past its commit the term is gone from memory; its snapshot's
+      // own check ran when the entry was committed, so any copy of the index counts then.
+      const holds = (disk: TestNode['disk']) =>
+        (disk.snapshot?.index ?? 0) >= commit || disk.entries.some((e) => e.index === commit && (term === undefined || e.term === term));
+      const holders = VOTERS.filter((voter) => holds(net.node(voter).disk));
       if (holders.length < 3) violations.push(`step ${step}: ${id} has commit ${commit} but only ${holders.join(',')} hold it on disk`);
     }
   };
@@ -154,6 +186,13 @@ function chaos(seed: number, steps: number): ChaosResult {
       net.isolate(id);
     } else if (roll < 0.97) {
       net.heal();
+    } else if (options.snapshots === true) {
+      // Snapshot at the applied index, keeping a short tail, so lagging followers need snapshots.
+      const status = net.raft(id).status();
+      if (status.applied > status.snapshotIndex) {
+        net.snapshot(id, status.applied, Math.floor(random() * 3));
+        stats.snapshotsTaken++;
+      }
     }
     checkCommitDurable();
   }
@@ -187,6 +226,25 @@ describe('Rule: Acks', () => {
       expect(stats.maxCommit).toBeGreaterThan(20);
     });
   }
+
+  // With snapshots and compaction on, followers behind the compaction point get InstallSnapshot,
+  // whose answer raises the leader's match too: it must not claim more than the follower's disk.
+  for (const seed of [21, 22, 23, 24, 25, 26]) {
+    it(`seeded random run ${seed} with snapshots and stalled disks: no answer, append or snapshot, claims what is not on disk`, () => {
+      const { violations, stats } = chaos(seed, 3000, { snapshots: true });
+      expect(violations.slice(0, 8), `seed ${seed}`).toEqual([]);
+      expect(stats.snapshotsTaken, `seed ${seed}`).toBeGreaterThan(10);
+      expect(stats.snapshotAcks, `seed ${seed}`).toBeGreaterThan(0);
+      expect(stats.acksHeldByDisk, `seed ${seed}`).toBeGreaterThan(20);
+      expect(stats.maxCommit, `seed ${seed}`).toBeGreaterThan(20);
+    });
+  }
+
+  it('the snapshot runs exercise the rule: some InstallSnapshot answers had to wait for a persist', () => {
+    let held = 0;
+    for (const seed of [21, 22, 23, 24, 25, 26]) held += chaos(seed, 3000, { snapshots: true }).stats.snapshotAcksHeldByDisk;
+    expect(held).toBeGreaterThan(0);
+  });
 
   it("a follower's append response names the seq of the persist holding the entries and waits for it", () => {
     const net = new Network(['a', 'b', 'c'], { seed: 3 });

@@ -107,6 +107,14 @@ export class Raft {
   private snapshotMeta: SnapshotMeta;
   /** The target of a leadership transfer in progress (thesis §3.10). */
   private transferee: NodeId | null = null;
+  /**
+   * Set once this node sent TimeoutNow in the current term. A TimeoutNow stays valid for the
+   * whole term however late the network delivers it (the target then campaigns past the voters'
+   * lease), so a leader that sent one grants itself no lease read for the rest of the term.
+   */
+  private timeoutNowSent = false;
+  /** Contexts of reads this follower forwarded to its leader and not yet answered. */
+  private readonly forwardedReads = new Set<string>();
   private readonly readOnly = new ReadOnly();
   /** Reads that arrived before the leader committed an entry of its term (§6.4 step 1). */
   private readsAwaitingTermCommit: PendingRead[] = [];
@@ -282,7 +290,12 @@ export class Raft {
   transferLeadership(to?: NodeId): RequestResult {
     if (this.role !== 'leader') return this.refuse('not-leader');
     const target = to ?? this.mostUpToDateVoter();
-    if (target === this.id) return { ok: true };
+    if (target === this.id) {
+      // Thesis §3.10: a transfer back to the leader cancels the one in progress, and the leader
+      // takes requests again (etcd-raft's TestLeaderTransferBack).
+      if (this.transferee !== null) this.endTransfer();
+      return { ok: true };
+    }
     if (this.transferee !== null) return this.transferee === target ? { ok: true } : this.refuse('transfer-in-progress');
     const pr = target === undefined ? undefined : this.progress.get(target);
     if (target === undefined || pr === undefined || !isVoter(this.config, target)) return this.refuse('not-member');
@@ -306,6 +319,7 @@ export class Raft {
     }
     if (this.leader === null) return this.refuse('not-leader');
     const request: ReadIndexRequestMessage = { type: 'readIndex', from: this.id, to: this.leader, term: this.term, context };
+    this.forwardedReads.add(context);
     this.send(this.leader, request);
     return { ok: true };
   }
@@ -392,7 +406,9 @@ export class Raft {
    * Whether the lease itself holds is the runtime's to judge, on its monotonic clock.
    */
   localReadIndex(): number | undefined {
-    if (this.role !== 'leader' || this.transferee !== null || this.log.term(this.log.committed) !== this.term) return undefined;
+    const barred = this.timeoutNowSent && this.cfg.injectedBugs.leaseAfterTimeoutNow !== true;
+    if (this.role !== 'leader' || this.transferee !== null || barred) return undefined;
+    if (this.log.term(this.log.committed) !== this.term) return undefined;
     return this.log.committed;
   }
 
@@ -459,6 +475,7 @@ export class Raft {
     this.votes.clear();
     this.progress.clear();
     this.leader = null;
+    this.failForwardedReads();
     this.role = 'pre-candidate';
     this.tickRole = () => this.tickElection();
     this.stepRole = (message) => this.stepCandidate(message);
@@ -495,11 +512,15 @@ export class Raft {
     if (term !== this.term) {
       this.term = term;
       this.vote = null;
+      this.timeoutNowSent = false;
       this.markHardStateChanged();
     }
     // After the term update: a refusal of the old term would be dropped by a follower that
     // already moved to the new one, leaving its forwarded read pending forever.
     if (this.role === 'leader') this.failLeaderReads();
+    // Reads forwarded to the leader we are leaving: its answer (of an older term) would be
+    // dropped, so the reader would wait out its whole timeout. Refuse them now; they may retry.
+    this.failForwardedReads();
     this.leader = null;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
@@ -544,7 +565,9 @@ export class Raft {
     for (const pr of this.progress.values()) pr.ticksSinceHeard++;
     if (this.electionElapsed >= this.cfg.electionTicks) {
       this.electionElapsed = 0;
-      // A transfer that has not finished within an election timeout is abandoned (§3.10).
+      // A transfer that has not finished within an election timeout is abandoned (§3.10). Its
+      // TimeoutNow may still arrive: timeoutNowSent keeps lease reads off for this term.
+      const abandoned = this.transferee !== null;
       this.transferee = null;
       if (this.cfg.checkQuorum) {
         // Check-quorum (thesis §6.2): a leader that has not heard from a quorum within an
@@ -556,6 +579,7 @@ export class Raft {
           return;
         }
       }
+      if (abandoned && this.maybeLeaveJoint()) this.broadcastAppend();
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;
@@ -663,9 +687,11 @@ export class Raft {
         return;
       case 'readIndex':
         // We are not the leader (any more): refuse so the asker fails fast instead of timing out.
-        this.send(message.from, { type: 'readIndexResponse', from: this.id, to: message.from, term: this.term, context: message.context, index: 0 });
+        this.refuseRead(message);
         return;
       case 'readIndexResponse':
+        // An answer to a read already refused (we left that leader meanwhile) is dropped.
+        if (!this.forwardedReads.delete(message.context)) return;
         if (message.index > 0) this.effects.push({ type: 'readReady', context: message.context, index: message.index });
         else this.effects.push({ type: 'readFailed', context: message.context, reason: 'not-leader', leaderHint: this.leader });
         return;
@@ -692,6 +718,10 @@ export class Raft {
         this.tallyVotes(preVote);
         return;
       }
+      case 'readIndex':
+        // No leader here: refuse at once so the asker can retry elsewhere.
+        this.refuseRead(message);
+        return;
       default:
         return;
     }
@@ -699,7 +729,12 @@ export class Raft {
 
   private stepLeader(message: Message): void {
     const pr = this.progress.get(message.from);
-    if (pr === undefined) return;
+    if (pr === undefined) {
+      // A read from a node we hold no progress for (removed, or not yet added) is refused, not
+      // dropped: its asker would otherwise wait out its whole read timeout.
+      if (message.type === 'readIndex') this.refuseRead(message);
+      return;
+    }
     switch (message.type) {
       case 'appendEntriesResponse':
         this.heardFromPeer(pr);
@@ -785,8 +820,15 @@ export class Raft {
   private handleInstallSnapshot(message: InstallSnapshotMessage): void {
     if (!message.done) return;
     const meta = message.meta;
+    // Like an append ack, the answer raises the leader's match for us, so it MUST NOT claim an
+    // index past what is on our disk: our commit (or the snapshot's last entry, when we already
+    // hold it) may be ahead of the persisted log, and then the answer waits for that persist.
     const respond = (success: boolean, index: number) =>
-      this.send(message.from, { type: 'installSnapshotResponse', from: this.id, to: message.from, term: this.term, index, offset: message.offset, done: true, success });
+      this.send(
+        message.from,
+        { type: 'installSnapshotResponse', from: this.id, to: message.from, term: this.term, index, offset: message.offset, done: true, success },
+        index > this.log.persistedIndex ? this.latestPersistSeq() : undefined,
+      );
     if (meta.index <= this.log.committed) {
       respond(true, this.log.committed);
       return;
@@ -932,8 +974,41 @@ export class Raft {
     }
   }
 
+  /** refuseRead answers a forwarded read with index 0: "no leader here", safe to retry. */
+  private refuseRead(message: ReadIndexRequestMessage): void {
+    this.send(message.from, { type: 'readIndexResponse', from: this.id, to: message.from, term: this.term, context: message.context, index: 0 });
+  }
+
+  /** failForwardedReads refuses every read still waiting on the leader we forwarded it to. */
+  private failForwardedReads(): void {
+    if (this.forwardedReads.size === 0) return;
+    for (const context of this.forwardedReads) this.effects.push({ type: 'readFailed', context, reason: 'not-leader', leaderHint: null });
+    this.forwardedReads.clear();
+  }
+
   private sendTimeoutNow(to: NodeId): void {
+    this.timeoutNowSent = true;
     this.send(to, { type: 'timeoutNow', from: this.id, to, term: this.term });
+  }
+
+  /** endTransfer cancels the transfer in progress; proposals and membership changes resume. */
+  private endTransfer(): void {
+    this.transferee = null;
+    if (this.maybeLeaveJoint()) this.broadcastAppend();
+  }
+
+  /**
+   * maybeLeaveJoint appends the leave-joint entry once C_old,new is committed (§4.3), but not
+   * while a transfer runs: the target would campaign with a log one entry shorter than the
+   * voters' and lose. It is proposed when the transfer ends, either way. Returns whether it did.
+   */
+  private maybeLeaveJoint(): boolean {
+    if (this.role !== 'leader' || this.transferee !== null || !isJoint(this.config)) return false;
+    const lastConfigIndex = this.configEntries.at(-1)?.index ?? 0;
+    if (lastConfigIndex > this.log.committed) return false;
+    const leave: MembershipConfig = { ...this.config, outgoingVoters: [] };
+    this.appendAsLeader([{ type: 'config', data: encodeConfig(leave) }]);
+    return true;
   }
 
   private mostUpToDateVoter(): NodeId | undefined {
@@ -1034,8 +1109,7 @@ export class Raft {
     if (lastConfigIndex > this.log.committed) return;
     if (isJoint(this.config)) {
       // §4.3: once C_old,new is committed the leader moves on to C_new by itself.
-      const leave: MembershipConfig = { ...this.config, outgoingVoters: [] };
-      this.appendAsLeader([{ type: 'config', data: encodeConfig(leave) }]);
+      this.maybeLeaveJoint();
       return;
     }
     if (!isVoter(this.config, this.id)) {
@@ -1102,7 +1176,14 @@ export class Raft {
     if (this.role !== 'leader') return;
     const wanted = new Set(members(config));
     for (const id of [...this.progress.keys()]) if (!wanted.has(id)) this.progress.delete(id);
-    for (const id of wanted) this.addProgress(id);
+    for (const id of wanted) {
+      if (id === this.id || this.progress.has(id)) continue;
+      this.addProgress(id);
+      // A member just added has had no chance to answer yet. It counts as heard at the moment it
+      // joins, in check-quorum and in the will-break-quorum guard alike (ticksSinceHeard starts
+      // at 0), so the next quorum check does not depose a healthy leader (etcd-raft does the same).
+      this.progress.get(id)!.recentActive = true;
+    }
     for (const [id, pr] of this.progress) pr.learner = config.learners.includes(id) && !isVoter(config, id);
   }
 

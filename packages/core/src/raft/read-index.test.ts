@@ -280,3 +280,67 @@ describe('ReadIndex when leadership is lost', () => {
     ]);
   });
 });
+
+describe('ReadIndex refusals that must come at once, not at the read timeout', () => {
+  /** forwardFromB has follower b forward read `r` to a, and holds the request back. */
+  function forwardFromB(net: Network): void {
+    expect(net.raft('b').readIndex('r')).toEqual({ ok: true });
+    net.process('b');
+    net.queue = net.queue.filter((message) => message.type !== 'readIndex');
+  }
+
+  it('a follower that forwarded a read and becomes pre-candidate refuses it at once', () => {
+    const net = cluster();
+    forwardFromB(net);
+    net.isolate('b');
+    let events: string[] = [];
+    for (let tick = 0; tick < 30 && net.raft('b').status().role === 'follower'; tick++) {
+      events = readEvents(effectsDuring(net, 'b', () => net.tick(1, ['b'])));
+    }
+    expect(net.raft('b').status().role).toBe('pre-candidate');
+    expect(events).toContain('failed r not-leader hint=null');
+  });
+
+  it('a follower that forwarded a read and becomes candidate (no pre-vote) refuses it at once', () => {
+    const net = new Network(ABC, { seed: 1, config: { preVote: false, checkQuorum: false } });
+    net.elect('a');
+    forwardFromB(net);
+    net.isolate('b');
+    let events: string[] = [];
+    for (let tick = 0; tick < 30 && net.raft('b').status().role === 'follower'; tick++) {
+      events = readEvents(effectsDuring(net, 'b', () => net.tick(1, ['b'])));
+    }
+    expect(net.raft('b').status()).toMatchObject({ role: 'candidate', term: 3 });
+    expect(events).toContain('failed r not-leader hint=null');
+  });
+
+  it("a late answer to a read the follower already refused is dropped, not reported twice", () => {
+    const net = cluster();
+    expect(net.raft('b').readIndex('r')).toEqual({ ok: true });
+    net.process('b');
+    const request = net.queue.find((message) => message.type === 'readIndex')!;
+    net.queue = [];
+    net.isolate('b');
+    for (let tick = 0; tick < 30 && net.raft('b').status().role === 'follower'; tick++) net.tick(1, ['b']);
+    net.heal();
+    // The pre-candidate b is still in term 2, so a's answer to the old request reaches it.
+    net.queue = [request];
+    const late = effectsDuring(net, 'b', () => net.deliver());
+    expect(readEvents(late).filter((event) => event.includes(' r'))).toEqual([]);
+  });
+
+  it('a candidate asked for a read index refuses at once', () => {
+    const net = cluster();
+    net.isolate('c');
+    for (let tick = 0; tick < 30 && net.raft('c').status().role === 'follower'; tick++) net.tick(1, ['c']);
+    expect(net.raft('c').status().role).toBe('pre-candidate');
+    const effects = effectsDuring(net, 'c', () => net.raft('c').receive({ type: 'readIndex', from: 'b', to: 'c', term: 2, context: 'q' }));
+    expect(readEvents(effects)).toEqual(['readIndexResponse b q@0']);
+  });
+
+  it('the leader refuses at once a read from a node it holds no progress for', () => {
+    const net = cluster();
+    const effects = effectsDuring(net, 'a', () => net.raft('a').receive({ type: 'readIndex', from: 'z', to: 'a', term: 2, context: 'q' }));
+    expect(readEvents(effects)).toEqual(['readIndexResponse z q@0']);
+  });
+});

@@ -429,9 +429,16 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     const raft = this.raft;
     const result = raft.transferLeadership(to);
     if (!result.ok) return Promise.reject(new RequestRefusedError(result.reason, result.leaderHint));
-    // Lease reads end when a transfer starts (DESIGN.md): the target will campaign past the lease.
-    this.lease?.revoke();
     const startTerm = raft.status().term;
+    if (to === this.id) {
+      // This node leads already: the answer is immediate. A transfer in progress was cancelled
+      // (thesis §3.10), so proposals are taken again.
+      this.input(() => {});
+      return Promise.resolve({ leader: this.id, term: startTerm });
+    }
+    // Lease reads end when a transfer starts (DESIGN.md): the target will campaign past the lease.
+    // If a TimeoutNow goes out, the core keeps them off for the rest of the term.
+    this.lease?.revoke();
     this.input(() => {});
     const electionTicks = this.options.config.electionTicks ?? 10;
     return new Promise((resolve, reject) => {
@@ -490,7 +497,9 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     return {
       ...status,
       appliedIndex: this.appliedIndex,
-      leaseRemainingMs: status.role === 'leader' && this.lease !== undefined ? this.lease.remainingMs() : 0,
+      // The lease counts only while the core allows lease reads (not during a transfer, nor for
+      // the rest of a term in which this node sent TimeoutNow).
+      leaseRemainingMs: this.lease !== undefined && this.raft.localReadIndex() !== undefined ? this.lease.remainingMs() : 0,
       sendingSnapshotTo: status.progress.filter((peer) => this.snapshotSender.sending(peer.id)).map((peer) => peer.id),
     };
   }

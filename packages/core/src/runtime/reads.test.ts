@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../raft/errors.js';
-import type { NodeId } from '../raft/types.js';
+import type { Message, NodeId } from '../raft/types.js';
 import { createMemoryStorage } from '../storage/memory-storage.js';
 import { createMemoryNetwork } from '../testing/memory-transport.js';
 import { createVirtualClock } from './clock.js';
@@ -226,5 +226,54 @@ describe('read (lease)', () => {
     expect(cluster.countSent('heartbeat', beforeRead, leader)).toBe(2);
     cluster.network.heal();
     await cluster.waitFor(() => transfer.done, 'the transfer to be answered');
+  });
+
+  // The issue this guards against: a TimeoutNow held back by the network past the abandoned
+  // transfer let its target win a new term while the old leader, cut off, answered from a lease
+  // it had regained: 1 instead of 101. Lease safety must rest on clock drift alone, never on how
+  // long a message is delayed.
+  it('after an abandoned transfer whose TimeoutNow arrives late, the old leader answers no stale read from its lease', async () => {
+    const { cluster, leader, followers } = await startCluster(lease);
+    const [target] = followers as [NodeId, NodeId];
+    await cluster.resolve(cluster.node(leader).propose({ add: 1 }));
+    const held: Message[] = [];
+    cluster.dropWhen = ({ message }) => message.type === 'timeoutNow' && held.push(message) > 0;
+
+    const transfer = settle(cluster.node(leader).transferLeadership(target));
+    await cluster.waitFor(() => transfer.done, 'the transfer to be given up');
+    expect(held).toHaveLength(1);
+    await cluster.run(30);
+    expect(cluster.node(leader).status()).toMatchObject({ role: 'leader', transferee: null, leaseRemainingMs: 0 });
+
+    // Cut the old leader off; only the held TimeoutNow gets through, late (sent on the network
+    // directly, past the cut made at the sender).
+    cluster.dropWhen = ({ from, to }) => from === leader || to === leader;
+    const sentAt = cluster.clock.now();
+    cluster.network.transport(leader).send(target, held[0]!);
+    await cluster.waitFor(() => cluster.node(target).status().role === 'leader', 'the target to win');
+    await expect(cluster.resolve(cluster.node(target).propose({ add: 100 }))).resolves.toBe(101);
+    // All within the old leader's lease (67.5 ms) had it come back: the scenario is real.
+    expect(cluster.clock.now() - sentAt).toBeLessThan(60);
+    expect(cluster.node(leader).status().role).toBe('leader');
+
+    const read = settle(cluster.node(leader).read('total'));
+    await cluster.waitFor(() => read.done, 'the old leader to answer the read');
+    expect(read.value).toBeUndefined();
+    expect(read.error).toBeInstanceOf(Error);
+  });
+});
+
+describe('read (forwarded) when the follower loses its leader', () => {
+  it('rejects with NotLeaderError as soon as the follower campaigns, long before the read timeout', async () => {
+    const { cluster, leader, followers } = await startCluster({ readTimeoutMs: 5_000 });
+    const [follower] = followers as [NodeId, NodeId];
+    // The leader never sees the request; then the follower stops hearing it and campaigns.
+    cluster.dropWhen = ({ from, to }) => (from === leader && to === follower) || (from === follower && to === leader);
+    const startedAt = cluster.clock.now();
+    const read = settle(cluster.node(follower).read('total'));
+    await cluster.waitFor(() => read.done, 'the forwarded read to be answered');
+    expect(read.error).toBeInstanceOf(NotLeaderError);
+    // Two election timeouts at most (10 ticks of 10 ms, randomized up to twice that), not 5 s.
+    expect(cluster.clock.now() - startedAt).toBeLessThan(400);
   });
 });

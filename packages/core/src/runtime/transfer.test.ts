@@ -59,6 +59,35 @@ describe('transferLeadership', () => {
     await expect(cluster.resolve(cluster.node(leader).propose({ add: 1 }))).resolves.toBe(1);
   });
 
+  it('to the leader itself resolves at once with this node and its term', async () => {
+    const { cluster, leader } = await startCluster();
+    const term = cluster.node(leader).status().term;
+    const transfer = settle(cluster.node(leader).transferLeadership(leader));
+    await cluster.run(0);
+    expect(transfer).toMatchObject({ done: true, value: { leader, term } });
+  });
+
+  it('back to the leader cancels a transfer in progress: proposals are taken again and leadership stays', async () => {
+    const { cluster, leader, followers } = await startCluster();
+    const target = followers[0]!;
+    // The target misses a write, so the transfer waits for it to catch up.
+    cluster.dropWhen = ({ from, to, message }) => from === leader && to === target && message.type === 'appendEntries';
+    await cluster.resolve(cluster.node(leader).propose({ add: 1 }));
+    const transfer = settle(cluster.node(leader).transferLeadership(target));
+    await cluster.run(10);
+    expect(cluster.node(leader).status().transferee).toBe(target);
+
+    const back = settle(cluster.node(leader).transferLeadership(leader));
+    await cluster.run(0);
+    expect(back).toMatchObject({ done: true, value: { leader } });
+    expect(cluster.node(leader).status().transferee).toBeNull();
+    cluster.dropWhen = undefined;
+    await expect(cluster.resolve(cluster.node(leader).propose({ add: 2 }))).resolves.toBe(3);
+    await cluster.waitFor(() => transfer.done, 'the cancelled transfer to be answered');
+    expect(transfer.error).toBeInstanceOf(RequestRefusedError);
+    expect(cluster.node(leader).status().role).toBe('leader');
+  });
+
   it('on a follower is refused with not-leader', async () => {
     const { cluster, leader, followers } = await startCluster();
     await expect(cluster.node(followers[0]!).transferLeadership(leader)).rejects.toMatchObject({ name: 'RequestRefusedError', reason: 'not-leader', leaderHint: leader });

@@ -16,9 +16,9 @@ import type { NodeId } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import type { KvCommand } from '../kv/kv-model.js';
 import { runKvScenario } from './kv-scenario.js';
+import { probeReads, type KvSimulation } from './probe-reads.js';
 import { deriveRandom } from './random.js';
 import type { ScenarioSummary } from './scenario.js';
-import type { Simulation } from './simulation.js';
 import { SimulationViolation } from './violation.js';
 
 const SEEDS = 60;
@@ -34,16 +34,9 @@ interface PauseStats {
   probesAnswered: number;
 }
 
-type KvSimulation = Simulation<KvCommand, KvCommand, unknown>;
-
-/** probe reads every key on `id` (each read its own client, all at once). */
+/** probe reads every key on `id`, each read its own client, all at once. */
 function probe(sim: KvSimulation, id: NodeId, label: string, stats: PauseStats): void {
-  for (let key = 0; key < KEYS; key++) {
-    const get: KvCommand = { type: 'get', key: `k${key}` };
-    void sim.invokeRead(`${label}-k${key}`, id, get, get).then((outcome) => {
-      if (outcome.status === 'ok') stats.probesAnswered++;
-    });
-  }
+  probeReads(sim, id, label, KEYS, () => stats.probesAnswered++);
 }
 
 /** pauseLeaders pauses the leader while its lease holds, every 100–300 ms; the last pause starts before `until`. */

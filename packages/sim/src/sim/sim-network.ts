@@ -51,6 +51,7 @@ export class SimNetwork {
   private readonly handlers = new Map<NodeId, Handler>();
   private readonly cut = new Set<string>();
   private readonly linkFaults = new Map<string, LinkFaults>();
+  private readonly typeDelays = new Map<Message['type'], number>();
   private defaults: LinkFaults;
   private messages = 0;
   private readonly sentByType = new Map<Message['type'], number>();
@@ -130,6 +131,16 @@ export class SimNetwork {
     this.linkFaults.clear();
   }
 
+  /**
+   * delayType holds every message of `type` sent from now on `extraMs` longer than its link would
+   * (0 ends it). Messages already in flight keep their delivery time. It draws no randomness, so
+   * the rest of a seeded run is unchanged.
+   */
+  delayType(type: Message['type'], extraMs: number): void {
+    if (extraMs > 0) this.typeDelays.set(type, extraMs);
+    else this.typeDelays.delete(type);
+  }
+
   /** sentCount is how many messages of `type` were sent (delivered or not). */
   sentCount(type: Message['type']): number {
     return this.sentByType.get(type) ?? 0;
@@ -152,7 +163,7 @@ export class SimNetwork {
     const copies = this.random.chance(faults.duplicate) ? 2 : 1;
     const delays: number[] = [];
     for (let copy = 0; copy < copies; copy++) {
-      const delay = this.random.int(faults.minDelayMs, faults.maxDelayMs);
+      const delay = this.random.int(faults.minDelayMs, faults.maxDelayMs) + (this.typeDelays.get(message.type) ?? 0);
       delays.push(delay);
       this.clock.setTimeout(() => this.deliver(number, from, to, message), delay);
     }

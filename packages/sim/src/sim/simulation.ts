@@ -336,6 +336,12 @@ export class Simulation<Command, Query, Result> {
     this.record(`link ${from}>${to} ${describeLink(faults)}`);
   }
 
+  /** delayMessages holds every `type` message sent from now on `extraMs` longer (0 ends it). */
+  delayMessages(type: Message['type'], extraMs: number): void {
+    this.network.delayType(type, extraMs);
+    this.record(`delay ${type} +${extraMs}ms`);
+  }
+
   /** setLinks sets every link's behaviour. */
   setLinks(faults: LinkFaults): void {
     this.network.setDefaultLinks(faults);

@@ -107,6 +107,8 @@ export class Network {
       disk: {
         hardState: { ...(initial?.hardState ?? { term: 0, vote: null, commit: 0 }) },
         entries: [...(initial?.entries ?? [])],
+        // A restarted node keeps its snapshot on disk, or a second restart would lose it.
+        ...(initial?.snapshot !== undefined ? { snapshot: initial.snapshot } : {}),
       },
       applied: [],
       held: [],
