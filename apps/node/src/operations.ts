@@ -110,12 +110,14 @@ export class Operations {
 
   /** machineCommand applies a command of the hosted machine once (deduplicated by `dedup`). */
   machineCommand(command: unknown, dedup: Dedup): Promise<HostedResult> {
+    if (!this.hostsMachine) return Promise.reject(machineNotHosted());
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('write', deadline, (timeoutMs) => this.machineCommandHere(command, dedup, timeoutMs), (timeoutMs) => ({ kind: 'machineCommand', command, dedup, timeoutMs })) as Promise<HostedResult>;
   }
 
   /** machineQuery answers a query of the hosted machine: linearizable, or local when `stale`. */
   machineQuery(query: unknown, stale: boolean): Promise<HostedResult> {
+    if (!this.hostsMachine) return Promise.reject(machineNotHosted());
     if (this.stopping) return Promise.reject(new OperationError('SHUTTING_DOWN', 'this node is shutting down'));
     if (stale) return Promise.resolve(applied(this.hostedNode().query(query)));
     const deadline = performance.now() + this.context.requestTimeoutMs;
@@ -318,9 +320,9 @@ export class Operations {
     }
   }
 
-  /** hostedNode is the node as a HostedNode; BAD_REQUEST (certainly not applied) on a KV node. */
+  /** hostedNode is the node as a HostedNode; NOT_IMPLEMENTED (certainly not applied) on a KV node. */
   private hostedNode(): HostedNode {
-    if (this.context.hostsMachine !== true) throw new OperationError('NOT_IMPLEMENTED', 'this node hosts the KV store (use /v1/kv); start it with --machine to host a state machine');
+    if (this.context.hostsMachine !== true) throw machineNotHosted();
     return this.context.node as unknown as HostedNode;
   }
 
@@ -428,6 +430,10 @@ export class Operations {
 function applied(outcome: SessionResult<HostedResult>): HostedResult {
   if (outcome.status !== 'applied') throw new OperationError('INTERNAL', `unexpected query answer ${outcome.status}`);
   return outcome.result;
+}
+
+function machineNotHosted(): OperationError {
+  return new OperationError('NOT_IMPLEMENTED', 'this node hosts the KV store (use /v1/kv); start it with --machine to host a state machine');
 }
 
 function kvNotHosted(): OperationError {

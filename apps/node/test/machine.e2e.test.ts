@@ -76,6 +76,14 @@ describe('raftkit start --machine', () => {
     expect((await call(leader, 'GET', '/')).status).toBe(200);
   });
 
+  it('a KV node (no --machine) answers the machine routes with 501, and keeps its KV routes', async () => {
+    cluster = await TestCluster.start(['k1']);
+    const node = cluster.node('k1');
+    expect((await post(node, '/v1/command', { command: { type: 'add', name: 'a', amount: 1 } })).status).toBe(501);
+    expect((await post(node, '/v1/query', { query: { name: 'a' } })).status).toBe(501);
+    expect((await call(node, 'PUT', '/v1/kv/x', { body: 'v' })).status).toBe(200);
+  });
+
   it('refuses to start with a module that exports no state machine factory', async () => {
     const broken = fileURLToPath(new URL('./fixtures/not-a-machine.ts', import.meta.url));
     cluster = await TestCluster.create(['n1'], { flags: { machine: broken } });
