@@ -5,11 +5,13 @@
 import { clusterBenchmark } from './cluster.js';
 import { coreThroughput } from './core-throughput.js';
 import { readThroughput } from './read-throughput.js';
+import { respBenchmark } from './resp.js';
 
 const benchmarks: Record<string, () => void | Promise<void>> = {
   'core-throughput': coreThroughput,
   'read-throughput': readThroughput,
   cluster: clusterBenchmark,
+  resp: respBenchmark,
 };
 
 const named = [...process.argv.slice(2).filter((argument) => argument !== '--'), ...(process.env.RAFTKIT_BENCH ?? '').split(',')].map((name) => name.trim()).filter((name) => name !== '');

@@ -2,7 +2,7 @@
  * The node's identity file in its data directory (`raftkit-node.json`): which node this directory
  * belongs to, the id of its cluster, and the membership it bootstraps with. It is written (and
  * fsynced) BEFORE the storage gets its first entry, so a directory with Raft state always has it:
- * a restart takes the cluster id from here and ignores `--cluster` (DESIGN.md), and a crash
+ * a restart takes the cluster id from here and ignores `--cluster` (docs/architecture.md), and a crash
  * between the two writes bootstraps again with the same membership on the next start.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -45,7 +45,7 @@ export function readIdentity(directory: string): ClusterIdentity | undefined {
 export function writeIdentity(directory: string, identity: ClusterIdentity): void {
   const path = join(directory, IDENTITY_FILE);
   const temporary = `${path}.tmp`;
-  const file = openSync(temporary, 'w');
+  const file = openSync(temporary, 'w', 0o600);
   try {
     writeSync(file, `${JSON.stringify(identity, null, 2)}\n`);
     fsyncSync(file);

@@ -1,10 +1,12 @@
 /**
  * `raftkit dev [--nodes 3]`: a local cluster for trying raftkit out. It starts N `raftkit start`
- * processes (ids n1..nN, peer ports 7001+, HTTP ports 8001+, data under ./.raftkit), waits for a
+ * processes (ids n1..nN, peer ports 7001+, HTTP ports 8001+, Redis-protocol ports 6379+ (n1 on
+ * 6379, n2 on 6380, ...; --resp-port 0 turns RESP off), data under ./.raftkit), waits for a
  * leader, prints each node's URL and curl examples that work as printed, forwards Ctrl-C and
  * SIGTERM to the nodes, and exits once they all have.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +17,7 @@ import { cliError } from './cli/start-options.js';
 import type { Output } from './cli/admin.js';
 import { requestJson } from './http-client.js';
 
-export const DEV_USAGE = `raftkit dev [--nodes 3] [--data-root ./.raftkit] [--peer-port 7001] [--http-port 8001] [--tick-ms 100] [--log-level warn]
+export const DEV_USAGE = `raftkit dev [--nodes 3] [--data-root ./.raftkit] [--peer-port 7001] [--http-port 8001] [--resp-port 6379] [--tick-ms 100] [--log-level warn]
 `;
 
 interface DevOptions {
@@ -23,6 +25,8 @@ interface DevOptions {
   readonly dataRoot: string;
   readonly peerPort: number;
   readonly httpPort: number;
+  /** n1 serves RESP on this port, n2 on the next...; 0: no RESP. */
+  readonly respPort: number;
   readonly tickMs: number;
   readonly logLevel: string;
 }
@@ -37,6 +41,7 @@ function parseDev(argv: readonly string[], cwd: string): DevOptions {
         'data-root': { type: 'string' },
         'peer-port': { type: 'string' },
         'http-port': { type: 'string' },
+        'resp-port': { type: 'string' },
         'tick-ms': { type: 'string' },
         'log-level': { type: 'string' },
       },
@@ -56,6 +61,7 @@ function parseDev(argv: readonly string[], cwd: string): DevOptions {
     dataRoot: resolve(cwd, values['data-root'] ?? '.raftkit'),
     peerPort: integer('peer-port', values['peer-port'], 7001, 1, 65_000),
     httpPort: integer('http-port', values['http-port'], 8001, 1, 65_000),
+    respPort: integer('resp-port', values['resp-port'], 6379, 0, 65_000),
     tickMs: integer('tick-ms', values['tick-ms'], 100, 1, 10_000),
     logLevel: values['log-level'] ?? 'warn',
   };
@@ -67,7 +73,11 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
   const ids = Array.from({ length: options.nodes }, (_, position) => `n${position + 1}`);
   const peer = (position: number) => `127.0.0.1:${options.peerPort + position}`;
   const http = (position: number) => `127.0.0.1:${options.httpPort + position}`;
+  const resp = (position: number) => `127.0.0.1:${options.respPort + position}`;
   const cluster = ids.map((id, position) => `${id}=${peer(position)}`).join(',');
+  // Peers authenticate even here: a fresh random secret for this run, handed to the nodes in
+  // their environment (not argv, where `ps` shows it). The API stays open for the examples.
+  const secret = randomBytes(32).toString('hex');
   // The same node binary and loader flags as this process (tsx and the source condition in a checkout).
   const script = process.argv[1]!;
   const children: ChildProcess[] = ids.map((id, position) => {
@@ -89,8 +99,9 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
       String(options.tickMs),
       '--log-level',
       options.logLevel,
+      ...(options.respPort === 0 ? [] : ['--resp-listen', resp(position)]),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RAFTKIT_SECRET: secret, RAFTKIT_SECRET_FILE: undefined } });
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => output.err(`[${id}] ${line}\n`));
     }
@@ -117,7 +128,7 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
     const lines = [
       `raftkit dev: ${ids.length} node${ids.length === 1 ? '' : 's'}, data under ${options.dataRoot}, leader ${leader}`,
       '',
-      ...ids.map((id, position) => `  ${id}  http://${http(position)}/   (peer ${peer(position)})`),
+      ...ids.map((id, position) => `  ${id}  http://${http(position)}/   (peer ${peer(position)}${options.respPort === 0 ? '' : `, redis ${resp(position)}`})`),
       '',
       'Try (any node takes any request):',
       `  curl -X PUT --data-binary 'world' http://${first}/v1/kv/hello`,
@@ -125,6 +136,9 @@ export async function runDev(argv: readonly string[], output: Output, cwd: strin
       `  curl -X POST -H 'content-type: application/json' -d '{"expect":"world","value":"raft"}' http://${last}/v1/kv/hello/cas`,
       `  curl -X DELETE http://${first}/v1/kv/hello`,
       `  curl http://${first}/v1/status`,
+      ...(options.respPort === 0
+        ? []
+        : ['', 'Or with any Redis client (writes and reads are linearizable, through any node):', `  redis-cli -p ${options.respPort} set hello world`, `  redis-cli -p ${options.respPort + Math.min(1, ids.length - 1)} get hello`]),
       '',
       'Ctrl-C stops the cluster.',
       '',

@@ -9,7 +9,7 @@
  * not sent (no connection, too large) → NO_LEADER, certainly not applied (503); sent but no
  * answer (connection lost, timeout) → OUTCOME_UNKNOWN / TIMEOUT, it may have applied (504).
  */
-import type { KvCommand } from '@raftkit/client';
+import type { NodeKvCommand, NodeKvQuery } from './kv/kv-commands.js';
 import { PeerRequestError } from '@raftkit/transport-ws';
 import { OperationError, type OperationErrorCode } from './operation-error.js';
 
@@ -23,8 +23,10 @@ export type Dedup =
 
 /** ForwardRequest is what a node asks the leader to do. `timeoutMs` is the time the origin has left. */
 export type ForwardRequest =
-  | { readonly kind: 'write'; readonly command: KvCommand; readonly dedup: Dedup; readonly timeoutMs: number }
+  | { readonly kind: 'write'; readonly command: NodeKvCommand; readonly dedup: Dedup; readonly timeoutMs: number }
   | { readonly kind: 'read'; readonly key: string; readonly timeoutMs: number }
+  /** A linearizable read of any NodeKvQuery (multi-key get, size), for the Redis-protocol front. */
+  | { readonly kind: 'query'; readonly query: NodeKvQuery; readonly timeoutMs: number }
   /** A command / linearizable query of the machine hosted with `--machine`. */
   | { readonly kind: 'machineCommand'; readonly command: unknown; readonly dedup: Dedup; readonly timeoutMs: number }
   | { readonly kind: 'machineQuery'; readonly query: unknown; readonly timeoutMs: number }
@@ -55,6 +57,8 @@ export function isForwardRequest(value: unknown): value is ForwardRequest {
       return typeof record['command'] === 'object' && record['command'] !== null && typeof record['dedup'] === 'object' && record['dedup'] !== null;
     case 'read':
       return typeof record['key'] === 'string';
+    case 'query':
+      return typeof record['query'] === 'object' && record['query'] !== null;
     case 'machineCommand':
       return 'command' in record && typeof record['dedup'] === 'object' && record['dedup'] !== null;
     case 'machineQuery':

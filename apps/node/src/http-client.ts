@@ -9,16 +9,25 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
-/** baseUrl turns `host:port` (or a URL) into `http://host:port`. */
+/**
+ * baseUrl turns `host:port` (or a URL) into `http://host:port`. A peer address given as a
+ * WebSocket URL keeps its security: `ws://h:p/path` becomes `http://h:p`, `wss://` `https://`.
+ */
 export function baseUrl(address: string): string {
+  const socket = /^(wss?):\/\/([^/]+)/i.exec(address);
+  if (socket !== null) return `${socket[1]!.toLowerCase() === 'wss' ? 'https' : 'http'}://${socket[2]}`;
   return /^https?:\/\//.test(address) ? address.replace(/\/+$/, '') : `http://${address}`;
 }
 
-/** requestJson sends a request with an optional JSON body and reads the answer. Throws on network errors. */
-export async function requestJson(method: string, url: string, body?: unknown, timeoutMs = 30_000): Promise<HttpAnswer> {
+/**
+ * requestJson sends a request with an optional JSON body and reads the answer; `token` goes in
+ * `Authorization: Bearer`. Throws on network errors. (An https:// node with a private CA is
+ * trusted through NODE_EXTRA_CA_CERTS.)
+ */
+export async function requestJson(method: string, url: string, body?: unknown, timeoutMs = 30_000, token?: string): Promise<HttpAnswer> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(timeoutMs),
   });

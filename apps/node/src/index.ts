@@ -8,3 +8,11 @@ export { NodeConfigError, type NodeConfigErrorCode } from './cli/errors.js';
 export { main } from './cli/main.js';
 export { KvStateMachine, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
 export { createNodeStateMachine, type NodeStateMachine } from './kv/kv-machine.js';
+// Types that appear in the signatures above.
+export type { KvNode } from './operations.js';
+export type { NodeEntry } from './kv/command-codec.js';
+export type { Address } from './cli/address.js';
+export type { ClusterMember } from './cli/cluster.js';
+export type { Output } from './cli/admin.js';
+export type { OptionSources } from './cli/start-options.js';
+export type { KvStateMachineOptions } from './kv/kv-state-machine.js';

@@ -8,21 +8,22 @@
  *                                                 └── forwarded requests (transport.request)
  *
  * Order matters: the HTTP port opens only after `node.start()` has loaded storage and replayed
- * the log (DESIGN.md), so a client never sees a node that has not recovered yet.
+ * the log (docs/architecture.md), so a client never sees a node that has not recovered yet.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRaftNode, sessionTick, type MembershipConfig } from '@raftkit/core';
-import { createSqliteStorage } from '@raftkit/storage-sqlite';
+import { acquireDirectoryLock, createSqliteStorage } from '@raftkit/storage-sqlite';
 import { createWsTransport, type WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { formatAddress } from './cli/address.js';
 import { clusterIdOf } from './cli/cluster.js';
+import { readPeerTls } from './cli/peer-tls.js';
 import { NodeConfigError } from './cli/errors.js';
 import type { StartOptions } from './cli/start-options.js';
 import { readIdentity, writeIdentity, type ClusterIdentity } from './cluster-identity.js';
 import type { HttpContext, MembersView } from './http/context.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
 import { createNodeStateMachine, type NodeStateMachine } from './kv/kv-machine.js';
@@ -32,6 +33,8 @@ import { transportLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
 import { Operations, type KvNode } from './operations.js';
+import { startRespFront } from './resp/resp-front.js';
+import { createTokenStore, type TokenStore } from './security/tokens.js';
 import { membershipOf, statusView } from './status.js';
 import { admit } from './waiting-room.js';
 import { attachClientApi } from './ws-api.js';
@@ -45,6 +48,10 @@ export interface RunningNode {
   readonly httpAddress: string;
   /** `host:port` the peer transport listens on. */
   readonly peerAddress: string;
+  /** `host:port` the Redis-protocol front listens on (`--resp-listen`), if it serves. */
+  readonly respAddress: string | undefined;
+  /** The HTTP server and the context its routes and /v1/ws serve (for in-process tests: the fuzz suite). */
+  readonly http: { readonly server: Server; readonly context: HttpContext };
   /** stop shuts down cleanly: refuses new requests, hands leadership over, closes everything. */
   stop(): Promise<void>;
 }
@@ -52,14 +59,30 @@ export interface RunningNode {
 /** Propose a session tick this often on the leader, so idle client sessions expire. */
 const SESSION_TICK_MS = 60_000;
 
+/** NodeSecurity is what runStart read for the API before starting: tokens and the TLS pair. */
+export interface NodeSecurity {
+  readonly tokens?: TokenStore;
+  readonly tls?: HttpServerOptions['tls'];
+}
+
 /** startNode starts a node as `options` say. Throws NodeConfigError, or the storage's open errors. */
-export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
+export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void, security: NodeSecurity = {}): Promise<RunningNode> {
   // A --machine module that cannot be loaded fails the start before anything is opened.
   const plugin = options.machine === undefined ? undefined : await loadMachine(options.machine);
-  mkdirSync(options.dataDir, { recursive: true });
-  const { identity, joinPeers } = await resolveIdentity(options, logger);
+  // The directory is this node's alone (0700), and locked BEFORE anything is written into it.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
+  const lock = await acquireDirectoryLock(options.dataDir);
+  let identity: ClusterIdentity;
+  let joinPeers: Record<string, string>;
+  try {
+    ({ identity, joinPeers } = await resolveIdentity(options, logger));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const metrics = new Metrics();
-  const storage = createSqliteStorage({ directory: options.dataDir });
+  const storage = createSqliteStorage({ directory: options.dataDir, lock });
   let node: KvNode | undefined;
 
   // Peers come from the replicated configuration; a joining node starts from what the member it
@@ -80,6 +103,9 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     listen: { host: options.peerListen.host, port: options.peerListen.port },
     peers: peerTable,
     ...(options.secret === undefined ? {} : { secret: options.secret }),
+    ...(options.peerTls === undefined ? {} : { tls: readPeerTls(options.peerTls) }),
+    // Whether a node may run without peer authentication is decided (and warned about) at start.
+    insecure: options.secret === undefined && options.peerTls === undefined,
     // A forwarded write carries one value of up to --max-body bytes.
     maxPayloadBytes: Math.max(16 * 1024 * 1024, 2 * options.maxBody + 1024 * 1024),
     logger: transportLogger(logger),
@@ -145,6 +171,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     logger,
     maxBodyBytes: options.maxBody,
     requestTimeoutMs: options.requestTimeoutMs,
+    tokens: security.tokens ?? createTokenStore(undefined),
     status: () => {
       try {
         return statusView(raftNode.status(), identity.clusterId, options.electionTicks);
@@ -162,18 +189,28 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     members: () => membersView(raftNode, identity.clusterId, operations),
     transportStats: () => transport.stats(),
   };
-  const server = createHttpServer(context);
-  const clientApi = attachClientApi(server, context);
+  const server = createHttpServer(context, {
+    ...(security.tls === undefined ? {} : { tls: security.tls }),
+    headersTimeoutMs: options.httpHeadersTimeoutMs,
+    requestTimeoutMs: options.httpRequestTimeoutMs,
+    maxConnections: options.maxConnections,
+  });
+  const clientApi = attachClientApi(server, context, { maxConnections: options.maxConnections });
   try {
     await listen(server, options.httpListen.host, options.httpListen.port);
   } catch (error) {
     await raftNode.stop().catch(() => {});
     throw error;
   }
+  const resp = options.respListen === undefined ? undefined : await startRespFront(options.respListen, context, options.maxBody, stateMachine.inner, context.tokens).catch(async (error: unknown) => {
+    server.close();
+    await raftNode.stop().catch(() => {});
+    throw error;
+  });
   const bound = server.address();
   const boundHttp = typeof bound === 'object' && bound !== null ? formatAddress({ host: bound.address, port: bound.port }) : httpAddress;
   const boundPeer = formatAddress(transport.address());
-  logger.info({ http: boundHttp, peer: boundPeer, clusterId: identity.clusterId }, 'serving');
+  logger.info({ http: boundHttp, peer: boundPeer, ...(resp === undefined ? {} : { resp: resp.address }), clusterId: identity.clusterId }, 'serving');
 
   const sessionTicks = setInterval(() => {
     const status = context.rawStatus();
@@ -194,18 +231,20 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
       await handOverLeadership(raftNode, options, logger);
       operations.shutDown();
       clientApi.close();
+      const respClosed = resp?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Requests in flight get a moment to be answered; then every connection is cut.
       const grace = setTimeout(() => server.closeAllConnections(), 1000);
       await closed;
       clearTimeout(grace);
+      await respClosed;
       await raftNode.stop();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, stop };
+  return { id: options.id, clusterId: identity.clusterId, node: raftNode, httpAddress: boundHttp, peerAddress: boundPeer, respAddress: resp?.address, http: { server, context }, stop };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -232,7 +271,7 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
     if (options.cluster !== undefined && clusterIdOf(options.cluster) !== stored.clusterId) {
       logger.warn({ clusterId: stored.clusterId }, '--cluster differs from the cluster this data directory belongs to; it is ignored');
     }
-    const asked = options.join === undefined ? {} : await askCluster(options.join).then((view) => ({ ...view.peerAddresses }), () => ({}));
+    const asked = options.join === undefined ? {} : await askCluster(options.join, options.joinToken).then((view) => ({ ...view.peerAddresses }), () => ({}));
     return { identity: stored, joinPeers: { ...stored.peers, ...asked } };
   }
   if (options.cluster !== undefined) {
@@ -248,7 +287,7 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
   if (options.join !== undefined) {
     let view: MembersView;
     try {
-      view = await askCluster(options.join);
+      view = await askCluster(options.join, options.joinToken);
     } catch (error) {
       throw new NodeConfigError('JOIN_FAILED', `cannot ask ${options.join} about its cluster: ${(error as Error).message}`);
     }
@@ -261,8 +300,8 @@ async function resolveIdentity(options: StartOptions, logger: Logger): Promise<{
 }
 
 /** askCluster reads `GET /v1/members` of the member at `address`. */
-async function askCluster(address: string): Promise<MembersView> {
-  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000);
+async function askCluster(address: string, token: string | undefined): Promise<MembersView> {
+  const answer = await requestJson('GET', `${baseUrl(address)}/v1/members`, undefined, 10_000, token);
   const view = answer.body as Partial<MembersView> | null;
   if (answer.status !== 200 || typeof view?.clusterId !== 'string' || typeof view.peerAddresses !== 'object') {
     throw new Error(`GET /v1/members answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -278,7 +317,7 @@ async function joinCluster(options: StartOptions, logger: Logger, signal: AbortS
   const body = { id: options.id, peerAddress: options.peerAdvertise, httpAddress: options.httpAdvertise, learner: options.learner };
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
-      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000);
+      const answer = await requestJson('POST', `${baseUrl(options.join!)}/v1/members`, body, 6 * options.requestTimeoutMs + 5000, options.joinToken);
       if (answer.status === 200) {
         logger.info({ answer: answer.body }, `joined the cluster as a ${options.learner ? 'learner' : 'voter'}`);
         return;

@@ -10,12 +10,13 @@
  * again while time remains; anything that may have applied is answered as it is (504).
  */
 import { idempotentCommand, sessionCommand, untrackedCommand, type RaftNode, type SessionCommand, type SessionResult } from '@raftkit/core';
-import type { KvCommand, KvQuery, LeaderInfo } from '@raftkit/client';
+import type { LeaderInfo } from '@raftkit/client';
 import type { WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { answerOf, forwardFailure, isForwardRequest, resultOf, type Dedup, type ForwardAnswer, type ForwardEffect, type ForwardRequest } from './forwarding.js';
 import type { NodeEntry } from './kv/command-codec.js';
 import type { HostedResult } from './machine/hosted-machine.js';
+import { queryProblem, stampLeaderClock, type NodeKvCommand, type NodeKvQuery } from './kv/kv-commands.js';
 import { commandProblem, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
 import type { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
@@ -23,7 +24,7 @@ import { operationErrorOf, withTimeout } from './raft-errors.js';
 import { membershipOf } from './status.js';
 
 /** KvNode is the node's RaftNode: session-wrapped KV commands in, session results out. */
-export type KvNode = RaftNode<NodeEntry, KvQuery, SessionResult<KvResult>>;
+export type KvNode = RaftNode<NodeEntry, NodeKvQuery, SessionResult<KvResult>>;
 
 /** HostedNode is the node's RaftNode when it hosts a `--machine` plugin (the same object as `node`). */
 export type HostedNode = RaftNode<SessionCommand<unknown>, unknown, SessionResult<HostedResult>>;
@@ -84,7 +85,7 @@ export class Operations {
   }
 
   /** write applies a KV command once (deduplicated by `dedup`) and answers where it applied. */
-  write(command: KvCommand, dedup: Dedup): Promise<KvWriteResult> {
+  write(command: NodeKvCommand, dedup: Dedup): Promise<KvWriteResult> {
     if (this.context.hostsMachine === true) return Promise.reject(kvNotHosted());
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('write', deadline, (timeoutMs) => this.writeHere(command, dedup, timeoutMs), (timeoutMs) => ({ kind: 'write', command, dedup, timeoutMs })) as Promise<KvWriteResult>;
@@ -122,6 +123,12 @@ export class Operations {
     if (stale) return Promise.resolve(applied(this.hostedNode().query(query)));
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('read', deadline, (timeoutMs) => this.machineQueryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'machineQuery', query, timeoutMs })) as Promise<HostedResult>;
+  }
+
+  /** query answers any NodeKvQuery linearizably on the leader (multi-key get, size: the Redis-protocol front). */
+  query(query: NodeKvQuery): Promise<KvResult> {
+    const deadline = performance.now() + this.context.requestTimeoutMs;
+    return this.route('read', deadline, (timeoutMs) => this.queryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'query', query, timeoutMs })) as Promise<KvResult>;
   }
 
   /** addMember adds a learner and, unless it stays one, promotes it once it caught up. */
@@ -192,6 +199,11 @@ export class Operations {
         }
         case 'read':
           return { ok: true, result: await this.readHere(payload.key, timeoutMs) };
+        case 'query': {
+          const problem = queryProblem(payload.query);
+          if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
+          return { ok: true, result: await this.queryHere(payload.query, timeoutMs) };
+        }
         case 'machineCommand':
           return { ok: true, result: await this.machineCommandHere(payload.command, payload.dedup, timeoutMs) };
         case 'machineQuery':
@@ -289,9 +301,11 @@ export class Operations {
   // Running on this node
   // -------------------------------------------------------------------------------------------
 
-  private async writeHere(command: KvCommand, dedup: Dedup, timeoutMs: number): Promise<KvWriteResult> {
-    // The entry carries the proposing leader's wall clock: session expiry is decided from it.
+  private async writeHere(unstamped: NodeKvCommand, dedup: Dedup, timeoutMs: number): Promise<KvWriteResult> {
+    // The entry carries the proposing leader's wall clock: session expiry, and key expiry of the
+    // extended commands, are decided from it.
     const now = Date.now();
+    const command = stampLeaderClock(unstamped, now);
     const entry =
       dedup.kind === 'key'
         ? idempotentCommand(dedup.key, dedup.requestHash, command, now)
@@ -359,14 +373,18 @@ export class Operations {
   }
 
   private async readHere(key: string, timeoutMs: number): Promise<KvReadResult> {
-    const outcome = await withTimeout(this.context.node.read({ op: 'get', key }), timeoutMs, () => new OperationError('TIMEOUT', `the read was not answered within ${Math.round(timeoutMs)} ms`));
+    return (await this.queryHere({ op: 'get', key }, timeoutMs)) as KvReadResult;
+  }
+
+  private async queryHere(query: NodeKvQuery, timeoutMs: number): Promise<KvResult> {
+    const outcome = await withTimeout(this.context.node.read(query), timeoutMs, () => new OperationError('TIMEOUT', `the read was not answered within ${Math.round(timeoutMs)} ms`));
     if (outcome.status !== 'applied') throw new OperationError('INTERNAL', `unexpected read answer ${outcome.status}`);
-    return outcome.result as KvReadResult;
+    return outcome.result;
   }
 
   /**
    * addMemberHere runs one add at a time: while a learner catches up before its promotion, the
-   * change is still pending (DESIGN.md: 409), though no configuration entry is uncommitted.
+   * change is still pending (docs/architecture.md: 409), though no configuration entry is uncommitted.
    */
   private async addMemberHere(request: AddMemberRequest, timeoutMs: number): Promise<{ index: number; role: 'voter' | 'learner' }> {
     if (this.addingMember !== undefined) {
@@ -416,7 +434,7 @@ export class Operations {
   }
 
   private transferHere(to: string | undefined, timeoutMs: number): Promise<{ leader: string; term: number }> {
-    // DESIGN.md answers a refused transfer with 409, whatever the reason: a target that is no
+    // docs/architecture.md answers a refused transfer with 409, whatever the reason: a target that is no
     // voter is refused like one that is behind or unresponsive, not a missing route (404).
     const transfer = this.context.node.transferLeadership(to).catch((error: unknown) => {
       const failure = operationErrorOf(error);

@@ -9,6 +9,7 @@ import type { StartOptions } from './cli/start-options.js';
 import { readIdentity } from './cluster-identity.js';
 import { createLogger } from './logger.js';
 import { startNode, type RunningNode } from './node.js';
+import { loadSecurity, warnAboutExposure } from './security/startup.js';
 import { waitForAdmission } from './waiting-room.js';
 
 /** runStart starts the node and resolves with the exit code once it stopped. */
@@ -37,6 +38,25 @@ export async function runStart(options: StartOptions): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Everything the node creates (data directory, database, identity file) is its own alone.
+  process.umask(0o077);
+  let security;
+  try {
+    security = loadSecurity(options);
+  } catch (error) {
+    logger.fatal({ err: error }, 'the node could not start');
+    return 2;
+  }
+  warnAboutExposure(options, security, logger);
+  // SIGHUP re-reads --tokens-file: tokens rotate without a restart.
+  process.on('SIGHUP', () => {
+    try {
+      security.tokens?.reload();
+      logger.info({ tokens: security.tokens?.size }, 'reloaded the tokens file');
+    } catch (error) {
+      logger.error({ err: error }, 'the tokens file could not be reloaded; the previous tokens stay in force');
+    }
+  });
   try {
     // Neither --cluster nor --join on an empty data directory: wait to be admitted by a leader.
     if (options.cluster === undefined && options.join === undefined && readIdentity(options.dataDir) === undefined) {
@@ -48,9 +68,14 @@ export async function runStart(options: StartOptions): Promise<number> {
       const admission = await waited;
       if (admission === undefined) return 0;
     }
-    running = await startNode(options, logger, () => {
-      running?.stop().finally(() => finish(1));
-    });
+    running = await startNode(
+      options,
+      logger,
+      () => {
+        running?.stop().finally(() => finish(1));
+      },
+      security,
+    );
   } catch (error) {
     logger.fatal({ err: error }, 'the node could not start');
     // A configuration problem found only now (the data directory's identity, --join) is still one.

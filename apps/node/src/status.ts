@@ -1,6 +1,6 @@
 /**
  * The node's status as `GET /v1/status` and the client protocol's `status` show it: the core's
- * status in the reference node's vocabulary (DESIGN.md), always answered locally.
+ * status in the reference node's vocabulary (docs/architecture.md), always answered locally.
  */
 import type { MembershipConfig, RaftNodeStatus } from '@raftkit/core';
 import type { NodeStatusSummary } from '@raftkit/client';

@@ -1,29 +1,35 @@
 /**
  * The waiting room: a node started with neither `--cluster` nor `--join` on an empty data
- * directory is a non-member that belongs to no cluster yet (DESIGN.md). Until a leader admits it,
+ * directory is a non-member that belongs to no cluster yet (docs/architecture.md). Until a leader admits it,
  * it runs no Raft node; it answers
  *
  *   on --http-listen:  GET /v1/status → role "non-member"; any other API route 503 NOT_MEMBER;
  *                      an unknown route 404 NOT_FOUND, as on a member
- *   on --peer-listen:  POST /raftkit/admit { clusterId, nodeId, peers, proof }
+ *   on --peer-listen:  POST /raftkit/admit/challenge { nodeId, leaderNonce } → { challenge, proof }
+ *                      POST /raftkit/admit { clusterId, nodeId, peers, challenge, proof }
  *
  * An operator adds it with `POST /v1/members` on any member; the leader first admits it here
- * (telling it the cluster id and the members' peer addresses, proven with the shared secret when
- * there is one), then adds it as a learner. Admitted, the node writes its identity file and the
+ * (telling it the cluster id and the members' peer addresses), then adds it as a learner. Both
+ * sides prove the shared secret over fresh nonces, the waiting node first
+ * (security/admission-proof.ts). Admitted, the node writes its identity file and the
  * caller starts it as a member: from then on the peer port is the Raft transport's.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { StartOptions } from './cli/start-options.js';
 import { writeIdentity } from './cluster-identity.js';
 import { readJson } from './http/body.js';
 import { isApiRoute } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
+import { admissionProof, challengeProof, Challenges, newNonce, proofMatches } from './security/admission-proof.js';
 
 /** ADMIT_PATH is where a waiting node takes its admission, on its peer port. */
 export const ADMIT_PATH = '/raftkit/admit';
+
+/** CHALLENGE_PATH is where a leader asks a waiting node to prove the secret and for a nonce. */
+export const CHALLENGE_PATH = '/raftkit/admit/challenge';
 
 /** Admission is what a leader tells a waiting node. */
 export interface Admission {
@@ -31,27 +37,34 @@ export interface Admission {
   readonly nodeId: string;
   /** Peer addresses of the cluster's members, by id. */
   readonly peers: Readonly<Record<string, string>>;
-  /** HMAC-SHA256 of the other fields with the shared secret (hex); empty without a secret. */
+  /** The waiting node's nonce this admission answers (from CHALLENGE_PATH). */
+  readonly challenge: string;
+  /** HMAC-SHA256 over the challenge and the other fields with the shared secret (hex). */
   readonly proof: string;
 }
 
-/** admissionProof signs an admission with the cluster's shared secret. */
-export function admissionProof(secret: string | undefined, clusterId: string, nodeId: string, peers: Readonly<Record<string, string>>): string {
-  if (secret === undefined) return '';
-  const sorted = Object.entries(peers).sort(([left], [right]) => (left < right ? -1 : 1));
-  return createHmac('sha256', secret).update(JSON.stringify(['raftkit-admit', clusterId, nodeId, sorted])).digest('hex');
-}
-
 /**
- * admit is the leader's side: it tells the node at `peerAddress` which cluster it joins. It never
- * throws: a node that is not waiting (started with --join, or already admitted) just does not
- * answer 200, and the membership change goes ahead as it would anyway.
+ * admit is the leader's side: it asks the node at `peerAddress` to prove the secret over a fresh
+ * nonce, and only if it does, tells it which cluster it joins. It never throws: a node that is
+ * not waiting (started with --join, or already admitted) or fails the proof gets nothing signed,
+ * and the membership change goes ahead as it would anyway.
  */
-export async function admit(peerAddress: string, admission: Omit<Admission, 'proof'>, secret: string | undefined, logger: Logger): Promise<void> {
-  const body: Admission = { ...admission, proof: admissionProof(secret, admission.clusterId, admission.nodeId, admission.peers) };
+export async function admit(peerAddress: string, admission: Omit<Admission, 'proof' | 'challenge'>, secret: string | undefined, logger: Logger): Promise<void> {
   try {
-    const answer = await requestJson('POST', `${baseUrl(peerAddress)}${ADMIT_PATH}`, body, 2000);
-    logger.info({ node: admission.nodeId, status: answer.status }, answer.status === 200 ? 'admitted a waiting node' : 'the new member was not waiting for admission');
+    const leaderNonce = newNonce();
+    const asked = await requestJson('POST', `${baseUrl(peerAddress)}${CHALLENGE_PATH}`, { nodeId: admission.nodeId, leaderNonce }, 2000);
+    const answer = asked.body as { challenge?: unknown; proof?: unknown } | null;
+    if (asked.status !== 200 || typeof answer?.challenge !== 'string' || answer.challenge.length !== leaderNonce.length) {
+      logger.info({ node: admission.nodeId, status: asked.status }, 'the new member was not waiting for admission');
+      return;
+    }
+    if (!proofMatches(challengeProof(secret, admission.nodeId, leaderNonce, answer.challenge), answer.proof)) {
+      logger.warn({ node: admission.nodeId, peerAddress }, 'the node at the new member\'s peer address does not know the peer secret: not admitted');
+      return;
+    }
+    const body: Admission = { ...admission, challenge: answer.challenge, proof: admissionProof(secret, answer.challenge, admission.clusterId, admission.nodeId, admission.peers) };
+    const sent = await requestJson('POST', `${baseUrl(peerAddress)}${ADMIT_PATH}`, body, 2000);
+    logger.info({ node: admission.nodeId, status: sent.status }, sent.status === 200 ? 'admitted a waiting node' : 'the waiting node refused its admission');
   } catch (error) {
     logger.debug({ err: error, node: admission.nodeId }, 'no waiting node at the new member\'s peer address');
   }
@@ -65,7 +78,7 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
   let admitted: (admission: Admission | undefined) => void = () => {};
   const done = new Promise<Admission | undefined>((resolve) => (admitted = resolve));
 
-  const httpServer = createServer((request, response) => {
+  const httpServer = boundedServer(options, options.tls, (request, response) => {
     request.resume();
     const method = request.method ?? 'GET';
     const path = (request.url ?? '/').split('?')[0]!;
@@ -98,10 +111,28 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
     response.setHeader('retry-after', '5');
     send(response, 503, { error: { code: 'NOT_MEMBER', message: `${options.id} is waiting to be added to a cluster (POST /v1/members on a member)` } });
   });
-  const peerServer = createServer((request, response) => {
+  const peerServer = boundedServer(options, undefined, (request, response) => {
     void onAdmit(request, response);
   });
+  const challenges = new Challenges();
   const onAdmit = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (request.method === 'POST' && request.url === CHALLENGE_PATH) {
+      let asked: Record<string, unknown>;
+      try {
+        asked = (await readJson(request, 4 * 1024)) as Record<string, unknown>;
+      } catch {
+        send(response, 400, { error: { code: 'BAD_REQUEST', message: 'malformed challenge request' } });
+        return;
+      }
+      const leaderNonce = asked?.['leaderNonce'];
+      if (asked?.['nodeId'] !== options.id || typeof leaderNonce !== 'string' || !/^[0-9a-f]{64}$/.test(leaderNonce)) {
+        send(response, 400, { error: { code: 'BAD_REQUEST', message: `expected { nodeId: ${JSON.stringify(options.id)}, leaderNonce: 64 hex digits }` } });
+        return;
+      }
+      const challenge = challenges.issue();
+      send(response, 200, { challenge, proof: challengeProof(options.secret, options.id, leaderNonce, challenge) });
+      return;
+    }
     if (request.method !== 'POST' || request.url !== ADMIT_PATH) {
       request.resume();
       send(response, 404, { error: { code: 'NOT_FOUND', message: 'waiting for admission' } });
@@ -114,7 +145,7 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
       send(response, 400, { error: { code: 'BAD_REQUEST', message: 'malformed admission' } });
       return;
     }
-    const problem = checkAdmission(admission, options);
+    const problem = checkAdmission(admission, options, challenges);
     if (problem !== undefined) {
       logger.warn({ problem }, 'refused an admission');
       send(response, 403, { error: { code: 'FORBIDDEN', message: problem } });
@@ -135,14 +166,24 @@ export async function waitForAdmission(options: StartOptions, logger: Logger, si
   return admission;
 }
 
-function checkAdmission(admission: Admission, options: StartOptions): string | undefined {
+function checkAdmission(admission: Admission, options: StartOptions, challenges: Challenges): string | undefined {
+  if (typeof admission !== 'object' || admission === null) return 'malformed admission';
+  // The nonce is used up first: a refused admission cannot be retried with it either.
+  if (!challenges.take(admission.challenge)) return 'no such challenge (expired, used, or never issued)';
   if (typeof admission.clusterId !== 'string' || admission.clusterId === '') return 'no cluster id';
   if (admission.nodeId !== options.id) return `the admission is for ${String(admission.nodeId)}, this node is ${options.id}`;
   if (typeof admission.peers !== 'object' || admission.peers === null || Object.values(admission.peers).some((address) => typeof address !== 'string')) return 'malformed peers';
-  const expected = admissionProof(options.secret, admission.clusterId, admission.nodeId, admission.peers);
-  const proof = typeof admission.proof === 'string' ? admission.proof : '';
-  if (expected.length !== proof.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(proof))) return 'wrong proof (another secret?)';
+  const expected = admissionProof(options.secret, admission.challenge, admission.clusterId, admission.nodeId, admission.peers);
+  if (!proofMatches(expected, admission.proof)) return 'wrong proof (another secret?)';
   return undefined;
+}
+
+/** boundedServer is an HTTP(S) server with the node's connection cap and request timeouts. */
+function boundedServer(options: StartOptions, tls: StartOptions['tls'], handler: RequestListener): Server {
+  const bounds = { headersTimeout: Math.min(options.httpHeadersTimeoutMs, options.httpRequestTimeoutMs), requestTimeout: options.httpRequestTimeoutMs, connectionsCheckingInterval: 1000 };
+  const server: Server = tls === undefined ? createServer(bounds, handler) : (createTlsServer({ ...bounds, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler) as unknown as Server);
+  server.maxConnections = options.maxConnections;
+  return server;
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

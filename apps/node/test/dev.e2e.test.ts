@@ -38,7 +38,8 @@ describe('raftkit dev', () => {
     const root = mkdtempSync(join(tmpdir(), 'raftkit-dev-'));
     const peerPort = await freeRange(3, 20_000 + Math.floor(Math.random() * 10_000));
     const httpPort = await freeRange(3, peerPort + 10);
-    const child = spawn(process.execPath, ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, 'dev', '--nodes', '3', '--data-root', root, '--peer-port', String(peerPort), '--http-port', String(httpPort), '--tick-ms', '30'], {
+    const respPort = await freeRange(3, httpPort + 10);
+    const child = spawn(process.execPath, ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, 'dev', '--nodes', '3', '--data-root', root, '--peer-port', String(peerPort), '--http-port', String(httpPort), '--resp-port', String(respPort), '--tick-ms', '30'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -48,7 +49,7 @@ describe('raftkit dev', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitFor('the dev cluster to print its examples', () => (stdout.includes('Ctrl-C stops the cluster.') ? true : undefined), 120_000, 100);
-      for (let n = 0; n < 3; n++) expect(stdout).toContain(`n${n + 1}  http://127.0.0.1:${httpPort + n}/   (peer 127.0.0.1:${peerPort + n})`);
+      for (let n = 0; n < 3; n++) expect(stdout).toContain(`n${n + 1}  http://127.0.0.1:${httpPort + n}/   (peer 127.0.0.1:${peerPort + n}, redis 127.0.0.1:${respPort + n})`);
       const curls = stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('curl '));
       expect(curls).toHaveLength(5);
       // Run each example exactly as printed, through a shell, as a person would paste it.
@@ -58,6 +59,11 @@ describe('raftkit dev', () => {
       expect(run(curls[2]!)).toMatch(/^\{"ok":true,"index":\d+\}\n 200$/);
       expect(run(curls[3]!)).toMatch(/^\{"index":\d+\}\n 200$/);
       expect(run(curls[4]!)).toMatch(/"members":\{"voters":\["n1","n2","n3"\]/);
+      // The redis-cli examples work as printed too (redis-tools from scripts/ci/install-redis.sh).
+      const redisLines = stdout.split('\n').map((line) => line.trim()).filter((line) => line.startsWith('redis-cli '));
+      expect(redisLines).toEqual([`redis-cli -p ${respPort} set hello world`, `redis-cli -p ${respPort + 1} get hello`]);
+      expect(execFileSync('sh', ['-c', redisLines[0]!], { encoding: 'utf8' })).toBe('OK\n');
+      expect(execFileSync('sh', ['-c', redisLines[1]!], { encoding: 'utf8' })).toBe('world\n');
     } finally {
       child.kill('SIGINT');
       const code = await exited;

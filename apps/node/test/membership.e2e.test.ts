@@ -7,14 +7,14 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, freePort, putRetrying, status, TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
+import { call, freePort, nodeEnv, putRetrying, status, TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
 
 const binPath = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** raftkit runs one admin command and returns its exit code and the JSON it printed. */
 async function raftkit(...args: string[]): Promise<{ code: number | null; json: unknown; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: nodeEnv() });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, putRetrying, status, TestCluster, waitFor } from './support/cluster.js';
+import { call, nodeEnv, putRetrying, status, TestCluster, waitFor } from './support/cluster.js';
 
 const binPath = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 async function raftkit(...args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: nodeEnv() });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('close', (exit) => resolve(exit)));

@@ -54,6 +54,18 @@ export interface ClientOptions {
   readonly retry?: Partial<RetryOptions>;
   /** The WebSocket implementation; default the `ws` package's. */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * The API bearer token of nodes started with `--tokens-file`, sent in each connection's
+   * `hello`. A missing or unknown token makes calls reject with UNAUTHORIZED, a role too weak
+   * with FORBIDDEN.
+   */
+  readonly token?: string;
+  /**
+   * Certificate authorities (PEM) trusted for `wss://` / `https://` nodes, in place of the
+   * system's: for nodes with certificates of a private CA. Node.js only (the default `ws`
+   * WebSocket); a browser trusts what the browser trusts.
+   */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** A source of numbers in [0, 1) for the backoff jitter; default Math.random. */
   readonly random?: () => number;
   /**
@@ -165,8 +177,9 @@ class Client implements RaftkitClient {
     this.random = options.random ?? Math.random;
     this.connector = new Connector({
       nodes: options.nodes,
-      WebSocket: options.WebSocket ?? (NodeWebSocket as unknown as new (url: string) => WebSocketLike),
+      WebSocket: options.WebSocket ?? nodeWebSocket(options.ca),
       clientId,
+      ...(options.token === undefined ? {} : { token: options.token }),
       connectTimeoutMs: this.requestTimeoutMs,
       retry: this.retry,
       random: this.random,
@@ -386,4 +399,15 @@ function isQueryResult(result: unknown): result is QueryResult {
 
 function isNodeStatus(result: unknown): result is NodeStatusSummary {
   return isRecord(result) && typeof result['id'] === 'string' && typeof result['role'] === 'string' && typeof result['term'] === 'number';
+}
+
+/** nodeWebSocket is the `ws` package's WebSocket, trusting `ca` when given. */
+function nodeWebSocket(ca: ClientOptions['ca']): WebSocketConstructor {
+  if (ca === undefined) return NodeWebSocket as unknown as new (url: string) => WebSocketLike;
+  const trusted = typeof ca === 'string' || Buffer.isBuffer(ca) ? [ca] : [...ca];
+  return class TrustingWebSocket extends NodeWebSocket {
+    constructor(url: string) {
+      super(url, { ca: trusted });
+    }
+  } as unknown as WebSocketConstructor;
 }

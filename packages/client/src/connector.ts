@@ -25,6 +25,8 @@ export interface ConnectorOptions {
   readonly nodes: readonly string[];
   readonly WebSocket: WebSocketConstructor;
   readonly clientId: string;
+  /** The API token sent in `hello`. */
+  readonly token?: string;
   /** Bound on opening a socket plus the `hello` exchange. */
   readonly connectTimeoutMs: number;
   readonly retry: RetryOptions;
@@ -154,7 +156,8 @@ export class Connector {
       throw new Error('the client closed');
     }
     const remaining = connectTimeoutMs - (performance.now() - startedAt);
-    const outcome = await connection.request({ type: 'hello', clientId, protocolVersion: PROTOCOL_VERSION }, remaining);
+    const token = this.options.token;
+    const outcome = await connection.request({ type: 'hello', clientId, protocolVersion: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }, remaining);
     if (outcome.kind !== 'answered') {
       connection.close('no answer to hello');
       throw new Error(outcome.kind === 'dropped' ? outcome.reason : `no answer to hello (${outcome.kind})`);

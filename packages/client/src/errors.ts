@@ -8,7 +8,7 @@ import { certainlyNotApplied, type ErrorCode, type LeaderInfo, type SessionStamp
 /** RejectionCode is a node's answer that no retry can change; the call rejects at once. */
 export type RejectionCode = Extract<
   ErrorCode,
-  'BAD_REQUEST' | 'TOO_LARGE' | 'IDEMPOTENCY_KEY_REUSED' | 'SESSION_EXPIRED' | 'SESSION_RESULT_EVICTED'
+  'BAD_REQUEST' | 'TOO_LARGE' | 'IDEMPOTENCY_KEY_REUSED' | 'SESSION_EXPIRED' | 'SESSION_RESULT_EVICTED' | 'UNAUTHORIZED' | 'FORBIDDEN'
 >;
 
 /** ClientErrorCode is the `code` of every error this package throws. */
@@ -126,6 +126,8 @@ export function isRejectionCode(code: ErrorCode): code is RejectionCode {
     code === 'TOO_LARGE' ||
     code === 'IDEMPOTENCY_KEY_REUSED' ||
     code === 'SESSION_EXPIRED' ||
-    code === 'SESSION_RESULT_EVICTED'
+    code === 'SESSION_RESULT_EVICTED' ||
+    code === 'UNAUTHORIZED' ||
+    code === 'FORBIDDEN'
   );
 }

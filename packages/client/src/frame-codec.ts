@@ -66,6 +66,8 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'SESSION_EXPIRED',
   'SESSION_RESULT_EVICTED',
   'INTERNAL',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {

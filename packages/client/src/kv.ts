@@ -47,7 +47,9 @@ export interface KvClient {
 
 /** The calls the KV helpers need from a client. */
 export interface KvTransport {
+  /** command sends a write and resolves with its result once it is applied. */
   command(command: KvCommand): Promise<CommandResult>;
+  /** query sends a read: linearizable, or answered locally by the node with `stale`. */
   query(query: KvQuery, options?: { readonly stale?: boolean }): Promise<QueryResult>;
 }
 

@@ -41,9 +41,10 @@ export type ClientRequest =
    * `hello` is the first request a client sends on a new connection (added to the first protocol
    * version): the node answers with a `HelloResult`. A node that does not know `hello` answers
    * BAD_REQUEST, which a client takes as "protocol version 1". A node MUST answer it (or refuse it
-   * with an error frame), never close the connection over it.
+   * with an error frame), never close the connection over it. `token` is the API bearer token
+   * of a node started with `--tokens-file`; the connection's requests then have that token's role.
    */
-  | { readonly id: number; readonly type: 'hello'; readonly clientId: string; readonly protocolVersion: number };
+  | { readonly id: number; readonly type: 'hello'; readonly clientId: string; readonly protocolVersion: number; readonly token?: string };
 
 /** HelloResult answers `hello`: who the node is and which protocol it speaks. */
 export interface HelloResult {
@@ -98,7 +99,11 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'SESSION_EXPIRED'
   | 'SESSION_RESULT_EVICTED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** The node needs an API token (`token` in `hello`) and got none, or an unknown one. */
+  | 'UNAUTHORIZED'
+  /** The token's role does not allow this request. */
+  | 'FORBIDDEN';
 
 /** ClientResponse is one frame from node to client. */
 export type ClientResponse =

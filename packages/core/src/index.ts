@@ -1,5 +1,6 @@
 export * from './raft/index.js';
 export type { ApplyMeta, Clock, Codec, StateMachine, Transport } from './runtime/interfaces.js';
+export type { SnapshotSenderOptions } from './runtime/snapshot-sender.js';
 export { createRealClock, createVirtualClock, type VirtualClock } from './runtime/clock.js';
 export { CodecError, createJsonCodec, type CodecErrorCode } from './runtime/codec.js';
 export {
@@ -17,6 +18,7 @@ export {
 export {
   createRaftNode,
   type RaftNode,
+  type MessageRefusedEvent,
   type RaftNodeConfig,
   type RaftNodeEvents,
   type RaftNodeInspector,

@@ -89,6 +89,8 @@ export {
   createLedgerMachine,
   runSessionScenario,
   sessionKvModel,
+  type Answer as SessionKvAnswer,
+  type Entry as SessionKvEntry,
   type SessionScenarioOptions,
   type SessionStats,
 } from './sim/session-scenario.js';

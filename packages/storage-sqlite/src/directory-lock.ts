@@ -23,6 +23,7 @@ const heldByThisProcess = new Set<string>();
 export interface DirectoryLock {
   /** The directory's real path. */
   readonly directory: string;
+  /** release gives the lock back (deletes `LOCK`); the directory may then be opened again. */
   release(): Promise<void>;
 }
 

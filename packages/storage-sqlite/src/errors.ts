@@ -70,7 +70,9 @@ export type InvalidOperationCode =
   /** A compaction past the snapshot: those entries are not in any snapshot yet. */
   | 'COMPACT_BEYOND_SNAPSHOT'
   /** The storage was closed, or failed to open. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /** The worker script is not where the storage looked: a bundle needs the `workerUrl` option. */
+  | 'WORKER_NOT_FOUND';
 
 /** InvalidStorageOperationError: a call the store refused; the stored state is unchanged. */
 export class InvalidStorageOperationError extends Error {

@@ -16,10 +16,10 @@
  * they were called, so calls complete in call order. A snapshot being saved holds its place in
  * that order from the call on, while its chunks stream into the database in the background.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AppendOptions, Entry, LoadedState, SnapshotMeta, Storage } from '@raftkit/core';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
@@ -49,6 +49,20 @@ export interface SqliteStorageOptions {
   readonly snapshotReadBytes?: number;
   /** Test hook: the worker sleeps this long inside every transaction, as a slow fsync would. */
   readonly simulatedSyncDelayMs?: number;
+  /**
+   * Where the worker script is, as a `file:` URL or an absolute path. By default it is
+   * `storage-worker.js` beside this module, which is right when the package is installed. A
+   * bundle that inlines this package has no such file beside it: bundle the
+   * `@raftkit/storage-sqlite/worker` entry point as a file of its own and pass its location here,
+   * for example `new URL('./sqlite-worker.js', import.meta.url)`.
+   */
+  readonly workerUrl?: URL | string;
+  /**
+   * A lock on `directory` the caller already holds (acquireDirectoryLock), taken over by the
+   * storage and released when it closes: a caller that writes files of its own into the
+   * directory BEFORE opening the storage holds the directory from the first write on.
+   */
+  readonly lock?: DirectoryLock;
 }
 
 /** SqliteStorageStatistics counts the worker's work since the storage was created. */
@@ -92,7 +106,8 @@ interface Queued {
  */
 export class SqliteStorage implements Storage {
   readonly directory: string;
-  private readonly options: Required<Omit<SqliteStorageOptions, 'directory'>>;
+  private readonly options: Required<Omit<SqliteStorageOptions, 'directory' | 'workerUrl' | 'lock'>>;
+  private readonly workerUrl: URL | string | undefined;
   /** Calls in call order, not yet sent. */
   private readonly ordered: Queued[] = [];
   /** Work whose order does not matter (staged snapshot chunks, chunk reads); sent first. */
@@ -119,8 +134,11 @@ export class SqliteStorage implements Storage {
   private openWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private closeWaiter: ((error: Error | undefined) => void) | undefined;
 
+  private readonly heldLock: DirectoryLock | undefined;
+
   constructor(options: SqliteStorageOptions) {
     this.directory = options.directory;
+    this.heldLock = options.lock;
     this.options = {
       synchronous: options.synchronous ?? 'full',
       integrityCheck: options.integrityCheck ?? 'quick',
@@ -128,6 +146,7 @@ export class SqliteStorage implements Storage {
       snapshotReadBytes: options.snapshotReadBytes ?? 4 * 1024 * 1024,
       simulatedSyncDelayMs: options.simulatedSyncDelayMs ?? 0,
     };
+    this.workerUrl = options.workerUrl;
     this.opened = this.open().then(
       () => {
         this.ready = true;
@@ -137,10 +156,12 @@ export class SqliteStorage implements Storage {
     );
   }
 
+  /** load reads the hard state, snapshot metadata and log, verifying every row's checksum (`Storage.load`). */
   load(): Promise<LoadedState> {
     return this.enqueue('ordered', { type: 'load' }).then((value) => unpackLoad(value as LoadResult));
   }
 
+  /** append writes truncation, entries and hard state in one transaction, fsynced before it resolves (`Storage.append`). */
   append(entries: readonly Entry[], options: AppendOptions): Promise<void> {
     // Copied now: the caller may reuse its objects once the call returns.
     const packed = packEntries(entries);
@@ -162,6 +183,7 @@ export class SqliteStorage implements Storage {
     return done.then(() => undefined);
   }
 
+  /** readSnapshot streams the stored snapshot from the database in rounds of `snapshotReadBytes` (`Storage.readSnapshot`). */
   readSnapshot(): Promise<{ meta: SnapshotMeta; chunks: AsyncIterable<Uint8Array> } | undefined> {
     return this.enqueue('ordered', { type: 'readSnapshot' }).then((value) => {
       const info = value as StoredSnapshotInfo | undefined;
@@ -214,7 +236,15 @@ export class SqliteStorage implements Storage {
   // ------------------------------------------------------------------------------------------
 
   private async open(): Promise<void> {
-    this.lock = await acquireDirectoryLock(this.directory);
+    const entry = this.workerUrl ?? workerEntry();
+    const missing = missingWorkerFile(entry);
+    if (missing !== undefined) {
+      throw new InvalidStorageOperationError(
+        'WORKER_NOT_FOUND',
+        `the storage worker ${missing} does not exist; a bundled program must bundle @raftkit/storage-sqlite/worker as a file of its own and pass its location as the workerUrl option`,
+      );
+    }
+    this.lock = this.heldLock ?? (await acquireDirectoryLock(this.directory));
     const workerOptions: WorkerOptions = {
       file: join(this.lock.directory, DATABASE_FILE),
       synchronous: this.options.synchronous,
@@ -222,7 +252,7 @@ export class SqliteStorage implements Storage {
       simulatedSyncDelayMs: this.options.simulatedSyncDelayMs,
     };
     const opened = new Promise<void>((resolve, reject) => (this.openWaiter = { resolve, reject }));
-    const worker = new Worker(workerEntry(), { workerData: workerOptions });
+    const worker = new Worker(entry, { workerData: workerOptions });
     this.worker = worker;
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.fail(error));
@@ -450,6 +480,14 @@ function workerEntry(): URL {
   const worker = new URL('./storage-worker.ts', here).href;
   const bootstrap = `import { register } from ${JSON.stringify(api)};\nregister();\nawait import(${JSON.stringify(worker)});\n`;
   return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
+/** missingWorkerFile names the worker's file when it is a file that does not exist (a `data:` URL is no file). */
+function missingWorkerFile(entry: URL | string): string | undefined {
+  const url = entry instanceof URL ? entry : entry.startsWith('file:') || entry.startsWith('data:') ? new URL(entry) : undefined;
+  if (url !== undefined && url.protocol !== 'file:') return undefined;
+  const path = url !== undefined ? fileURLToPath(url) : (entry as string);
+  return existsSync(path) ? undefined : path;
 }
 
 const ENTRY_TYPE_CODES = { normal: 0, config: 1 } as const;

@@ -8,9 +8,13 @@ export type LogFields = Readonly<Record<string, unknown>>;
 
 /** WsTransportLogger receives the transport's log lines; any structured logger fits. */
 export interface WsTransportLogger {
+  /** debug: detail for tracing a connection (frames, dials). */
   debug(message: string, fields?: LogFields): void;
+  /** info: a connection opened or closed. */
   info(message: string, fields?: LogFields): void;
+  /** warn: something refused or dropped (a bad handshake, a malformed frame, a full queue). */
   warn(message: string, fields?: LogFields): void;
+  /** error: the transport itself failed (a listen error). */
   error(message: string, fields?: LogFields): void;
 }
 

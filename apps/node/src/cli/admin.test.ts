@@ -3,7 +3,7 @@ import { parseAdmin } from './admin.js';
 import { NodeConfigError } from './errors.js';
 
 describe('admin command lines', () => {
-  it('turn into the HTTP requests of DESIGN.md, against --http, RAFTKIT_HTTP or the default', () => {
+  it('turn into the HTTP requests of docs/architecture.md, against --http, RAFTKIT_HTTP or the default', () => {
     expect(parseAdmin('status', [], {})).toEqual({ http: '127.0.0.1:8001', request: { method: 'GET', path: '/v1/status' } });
     expect(parseAdmin('status', [], { RAFTKIT_HTTP: '10.0.0.2:8001' }).http).toBe('10.0.0.2:8001');
     expect(parseAdmin('members', ['list', '--http', 'h:1'], { RAFTKIT_HTTP: 'ignored:2' })).toEqual({ http: 'h:1', request: { method: 'GET', path: '/v1/members' } });

@@ -17,7 +17,9 @@ export interface AdminRequest {
 
 /** Output is where commands print: stdout for answers, stderr for usage errors. */
 export interface Output {
+  /** out prints an answer (stdout). */
   out(text: string): void;
+  /** err prints a usage error (stderr). */
   err(text: string): void;
 }
 
@@ -26,7 +28,8 @@ raftkit members list                        [--http HOST:PORT]
 raftkit members add ID --peer-address HOST:PORT [--http-address HOST:PORT] [--learner] [--http HOST:PORT]
 raftkit members remove ID                   [--http HOST:PORT]
 raftkit leader transfer [--to ID]           [--http HOST:PORT]
-(--http defaults to RAFTKIT_HTTP, else 127.0.0.1:8001)
+(--http defaults to RAFTKIT_HTTP, else 127.0.0.1:8001; an https:// URL for a node with --tls-cert)
+(a node with --tokens-file needs a token: RAFTKIT_TOKEN, never on the command line)
 `;
 
 /** parseAdmin turns an admin command line into its request. Throws NodeConfigError. */
@@ -92,7 +95,8 @@ export async function runAdmin(command: string, argv: readonly string[], env: Re
   const { http, request } = parseAdmin(command, argv, env);
   try {
     // Membership changes may wait for a new member to catch up.
-    const answer = await requestJson(request.method, `${baseUrl(http)}${request.path}`, request.body, 120_000);
+    const token = env['RAFTKIT_TOKEN'];
+    const answer = await requestJson(request.method, `${baseUrl(http)}${request.path}`, request.body, 120_000, token === undefined || token === '' ? undefined : token);
     output.out(`${JSON.stringify(answer.body, null, 2)}\n`);
     return answer.status >= 200 && answer.status < 300 ? 0 : 1;
   } catch (error) {

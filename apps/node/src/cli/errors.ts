@@ -13,6 +13,12 @@ export type NodeConfigErrorCode =
   | 'INVALID_VALUE'
   /** `--id` is missing or empty. */
   | 'MISSING_ID'
+  /** A node id outside `[A-Za-z0-9._-]{1,64}`. */
+  | 'INVALID_ID'
+  /** No peer secret and no `--insecure`. */
+  | 'MISSING_SECRET'
+  /** `--secret-file`, `--tokens-file` or a TLS file cannot be read or is malformed. */
+  | 'UNREADABLE_FILE'
   /** Not `host:port` with a port in 0–65535. */
   | 'INVALID_ADDRESS'
   /** `--cluster` is not `id=host:port,...` with distinct ids. */

@@ -20,7 +20,7 @@ function codeOf(run: () => unknown): string | undefined {
 
 describe('raftkit start options', () => {
   it('fills in the documented defaults', () => {
-    const options = resolveStartOptions({ argv: ['--id', 'n1'], cwd });
+    const options = resolveStartOptions({ argv: ['--id', 'n1'], env: { RAFTKIT_SECRET: 'a-long-peer-secret-0123456789' }, cwd });
     expect(options).toEqual({
       id: 'n1',
       dataDir: '/srv/raftkit/data/n1',
@@ -31,22 +31,30 @@ describe('raftkit start options', () => {
       cluster: undefined,
       join: undefined,
       learner: false,
+      joinToken: undefined,
       tickMs: 100,
       electionTicks: 10,
       heartbeatTicks: 1,
       snapshotEntries: 10_000,
       snapshotTrailing: 1000,
       requestTimeoutMs: 5000,
-      secret: undefined,
+      secret: 'a-long-peer-secret-0123456789',
+      insecure: false,
+      tokensFile: undefined,
+      tls: undefined,
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
+      maxConnections: 1024,
+      warnings: [],
       leaseReads: false,
       maxBody: 1024 * 1024,
       logLevel: 'info',
     });
   });
 
-  it('reads every flag of the DESIGN.md example', () => {
+  it('reads every flag of the docs/architecture.md example', () => {
     const options = resolveStartOptions({
-      argv: ['--id', 'n1', '--data', './data/n1', '--peer-listen', '127.0.0.1:7001', '--http-listen', '127.0.0.1:8001', '--cluster', 'n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003', '--lease-reads', '--snapshot-entries', '50'],
+      argv: ['--id', 'n1', '--data', './data/n1', '--peer-listen', '127.0.0.1:7001', '--http-listen', '127.0.0.1:8001', '--cluster', 'n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003', '--lease-reads', '--snapshot-entries', '50', '--insecure'],
       cwd,
     });
     expect(options.cluster).toEqual([
@@ -108,5 +116,62 @@ describe('--cluster', () => {
 
   it('reads IPv6 addresses in brackets', () => {
     expect(parseCluster('a=[::1]:7001')).toEqual([{ id: 'a', peerAddress: '[::1]:7001' }]);
+  });
+});
+
+describe('the peer secret (secure by default)', () => {
+  const secretFile = (content: string): string => {
+    const directory = mkdtempSync(join(tmpdir(), 'raftkit-secret-'));
+    writeFileSync(join(directory, 'secret'), content);
+    return join(directory, 'secret');
+  };
+
+  it('refuses to start without a secret unless --insecure', () => {
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1'], cwd }))).toBe('MISSING_SECRET');
+    const insecure = resolveStartOptions({ argv: ['--id', 'n1', '--insecure'], cwd });
+    expect([insecure.secret, insecure.insecure]).toEqual([undefined, true]);
+    expect(resolveStartOptions({ argv: ['--id', 'n1'], env: { RAFTKIT_INSECURE: 'true' }, cwd }).insecure).toBe(true);
+  });
+
+  it('reads --secret-file (trailing newline trimmed), RAFTKIT_SECRET and the config file without a warning', () => {
+    const path = secretFile('from-the-file-0123456789\n');
+    expect(resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', path], cwd })).toMatchObject({ secret: 'from-the-file-0123456789', warnings: [] });
+    expect(resolveStartOptions({ argv: ['--id', 'n1'], env: { RAFTKIT_SECRET_FILE: path }, cwd }).secret).toBe('from-the-file-0123456789');
+    expect(resolveStartOptions({ argv: ['--id', 'n1'], env: { RAFTKIT_SECRET: 'from-env' }, cwd })).toMatchObject({ secret: 'from-env', warnings: [] });
+    const directory = mkdtempSync(join(tmpdir(), 'raftkit-options-'));
+    writeFileSync(join(directory, 'node.json'), JSON.stringify({ id: 'n1', secret: 'from-config' }));
+    expect(resolveStartOptions({ argv: ['--config', 'node.json'], cwd: directory })).toMatchObject({ secret: 'from-config', warnings: [] });
+  });
+
+  it('takes a secret on argv with a warning that it shows in ps', () => {
+    const options = resolveStartOptions({ argv: ['--id', 'n1', '--secret', 'on-argv'], cwd });
+    expect(options.secret).toBe('on-argv');
+    expect(options.warnings.join('\n')).toMatch(/--secret-file/);
+  });
+
+  it('refuses an empty or unreadable secret file, and two secrets at once', () => {
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('\n')], cwd }))).toBe('INVALID_VALUE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', '/no/such/file'], cwd }))).toBe('UNREADABLE_FILE');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('x'), '--secret', 'y'], cwd }))).toBe('CONFLICTING_FLAGS');
+    // Across sources the usual precedence holds: the flag wins over the environment.
+    expect(resolveStartOptions({ argv: ['--id', 'n1', '--secret-file', secretFile('from-flag')], env: { RAFTKIT_SECRET: 'from-env' }, cwd }).secret).toBe('from-flag');
+  });
+});
+
+describe('node ids', () => {
+  it('are 1-64 of [A-Za-z0-9._-], in --id and in --cluster', () => {
+    const env = { RAFTKIT_SECRET: 'a-long-peer-secret-0123456789' };
+    expect(resolveStartOptions({ argv: ['--id', 'node-1.a_B'], env, cwd }).id).toBe('node-1.a_B');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'узел1'], env, cwd }))).toBe('INVALID_ID');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'a'.repeat(65)], env, cwd }))).toBe('INVALID_ID');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n/1'], env, cwd }))).toBe('INVALID_ID');
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--cluster', 'n1=127.0.0.1:7001,узел2=127.0.0.1:7002'], env, cwd }))).toBe('INVALID_CLUSTER');
+  });
+
+  it('--machine resolves the module against the working directory, and excludes --resp-listen', () => {
+    const env = { RAFTKIT_SECRET: 'a-long-peer-secret-0123456789' };
+    expect(resolveStartOptions({ argv: ['--id', 'n1', '--machine', './plugins/lock.js'], env, cwd }).machine).toBe('/srv/raftkit/plugins/lock.js');
+    expect(resolveStartOptions({ argv: ['--id', 'n1'], env, cwd }).machine).toBeUndefined();
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--machine', 'm.js', '--resp-listen', '127.0.0.1:6379'], env, cwd }))).toBe('CONFLICTING_FLAGS');
   });
 });

@@ -8,7 +8,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatAddress, parseAddress, type Address } from './address.js';
 import { parseCluster, type ClusterMember } from './cluster.js';
+import { parsePeerAddress } from './peer-address.js';
+import { peerTlsFiles, type PeerTlsFiles } from './peer-tls.js';
 import { NodeConfigError } from './errors.js';
+import { nodeIdProblem } from './node-id.js';
+import { resolveSecret } from './secret.js';
 
 /** LOG_LEVELS are pino's levels, quietest last. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -30,16 +34,36 @@ export interface StartOptions {
   readonly join: string | undefined;
   /** With `--join`: stay a learner. */
   readonly learner: boolean;
+  /** With `--join`: the API token (admin role) sent to a member that has `--tokens-file`. */
+  readonly joinToken: string | undefined;
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
   readonly snapshotEntries: number;
   readonly snapshotTrailing: number;
   readonly requestTimeoutMs: number;
+  /** The peer secret (`--secret-file`, `RAFTKIT_SECRET`, the config file, or argv); undefined only with `insecure`. */
   readonly secret: string | undefined;
+  /** `--insecure`: run without a peer secret (warned about at every start). */
+  readonly insecure: boolean;
+  /** `--tokens-file`: the API's bearer tokens; undefined = the API is open. */
+  readonly tokensFile: string | undefined;
+  /** `--tls-cert` / `--tls-key`: serve HTTPS and wss:// on --http-listen. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** HTTP: time to receive a request's headers / a whole request before 408, in ms. */
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpRequestTimeoutMs: number;
+  /** Open connections accepted on --http-listen (HTTP and /v1/ws together). */
+  readonly maxConnections: number;
+  /** Things about the configuration the node warns about at start (a secret on argv). */
+  readonly warnings: readonly string[];
+  /** Mutual TLS between peers (`--peer-tls-cert/-key/-ca`): the PEM files, resolved against cwd. */
+  readonly peerTls?: PeerTlsFiles | undefined;
   readonly leaseReads: boolean;
   readonly maxBody: number;
   readonly logLevel: LogLevel;
+  /** Where the Redis-protocol (RESP) front listens (`--resp-listen`); undefined: not served. */
+  readonly respListen: Address | undefined;
   /** `--machine`: absolute path of the module whose state machine this node hosts; undefined: the KV store. */
   readonly machine: string | undefined;
 }
@@ -64,16 +88,29 @@ export const START_OPTIONS = {
   cluster: { kind: 'string', value: 'ID=HOST:PORT,...', description: 'bootstrap a new cluster with these voters (ignored when --data holds state)' },
   join: { kind: 'string', value: 'HOST:PORT', description: 'join the running cluster of the member at this HTTP address' },
   learner: { kind: 'boolean', description: 'with --join: stay a learner (never vote)' },
+  'join-token': { kind: 'string', value: 'TOKEN', description: 'with --join: admin API token for a cluster with --tokens-file (prefer RAFTKIT_JOIN_TOKEN)' },
   'tick-ms': { kind: 'integer', value: 'MS', description: 'milliseconds per Raft tick (default 100)' },
   'election-ticks': { kind: 'integer', value: 'N', description: 'election timeout in ticks, randomized in [N, 2N) (default 10)' },
   'heartbeat-ticks': { kind: 'integer', value: 'N', description: 'heartbeat interval in ticks (default 1)' },
   'snapshot-entries': { kind: 'integer', value: 'N', description: 'snapshot after N applied entries (default 10000)' },
   'snapshot-trailing': { kind: 'integer', value: 'N', description: 'entries kept behind a snapshot (default min(N, 1000))' },
   'request-timeout-ms': { kind: 'integer', value: 'MS', description: 'a request not answered by then gets 504 (default 5000)' },
-  secret: { kind: 'string', value: 'SECRET', description: 'shared secret peers authenticate with (or RAFTKIT_SECRET)' },
+  secret: { kind: 'string', value: 'SECRET', description: 'shared secret peers authenticate with; on argv it shows in `ps`: prefer --secret-file or RAFTKIT_SECRET' },
+  'secret-file': { kind: 'string', value: 'FILE', description: 'file holding the peer secret (the documented way; a secret is required unless --insecure)' },
+  insecure: { kind: 'boolean', description: 'run without a peer secret: any host that reaches --peer-listen is a peer (warned at every start)' },
+  'tokens-file': { kind: 'string', value: 'FILE', description: 'API bearer tokens, lines `ROLE TOKEN` (read | write | admin), reloaded on SIGHUP; without it the API is open' },
+  'tls-cert': { kind: 'string', value: 'FILE', description: 'PEM certificate: serve HTTPS and wss:// on --http-listen (with --tls-key)' },
+  'tls-key': { kind: 'string', value: 'FILE', description: 'PEM private key of --tls-cert' },
+  'http-headers-timeout-ms': { kind: 'integer', value: 'MS', description: 'a client sending its request headers slower gets 408 (default 10000)' },
+  'http-request-timeout-ms': { kind: 'integer', value: 'MS', description: 'a client sending its whole request slower gets 408 (default 30000)' },
+  'max-connections': { kind: 'integer', value: 'N', description: 'open connections accepted on --http-listen, /v1/ws included (default 1024)' },
+  'peer-tls-cert': { kind: 'string', value: 'FILE', description: 'PEM certificate this node shows peers (mutual TLS with --peer-tls-key and --peer-tls-ca)' },
+  'peer-tls-key': { kind: 'string', value: 'FILE', description: 'PEM private key of --peer-tls-cert' },
+  'peer-tls-ca': { kind: 'string', value: 'FILE', description: 'PEM CA that signs every peer certificate; others are refused before the handshake' },
   'lease-reads': { kind: 'boolean', description: 'serve linearizable reads from the leader\'s lease (set on every node)' },
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
+  'resp-listen': { kind: 'string', value: 'HOST:PORT', description: 'serve the Redis protocol (RESP2/RESP3) on the KV store here (default: off)' },
   machine: { kind: 'string', value: 'MODULE', description: 'host this state machine (a module exporting its factory) instead of the KV store' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -198,6 +235,8 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
 
   const id = text('id')?.trim();
   if (id === undefined || id === '') throw new NodeConfigError('MISSING_ID', '--id is required (or RAFTKIT_ID, or "id" in the config file)');
+  const idProblem = nodeIdProblem(id);
+  if (idProblem !== undefined) throw new NodeConfigError('INVALID_ID', `--id: ${idProblem}`);
   const peerListen = parseAddress(text('peer-listen') ?? '127.0.0.1:7001', '--peer-listen');
   const httpListen = parseAddress(text('http-listen') ?? '127.0.0.1:8001', '--http-listen');
   const peerAdvertise = text('peer-advertise');
@@ -207,8 +246,9 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   if (cluster !== undefined && !cluster.some((member) => member.id === id)) {
     throw new NodeConfigError('MISSING_SELF', `--cluster does not name this node (${id}): ${clusterText}`);
   }
-  const joinAddress = text('join')?.replace(/^https?:\/\//, '');
-  if (joinAddress !== undefined) parseAddress(joinAddress, '--join');
+  // An https:// member keeps its scheme; a bare host:port is plain HTTP.
+  const joinAddress = text('join')?.replace(/^http:\/\//, '').replace(/\/+$/, '');
+  if (joinAddress !== undefined) parseAddress(joinAddress.replace(/^https:\/\//, ''), '--join');
   if (cluster !== undefined && joinAddress !== undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--cluster bootstraps a new cluster and --join joins a running one: give one');
   const learner = boolean('learner');
   if (learner && joinAddress === undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--learner only applies with --join');
@@ -218,20 +258,40 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   if (heartbeatTicks >= electionTicks) throw new NodeConfigError('INVALID_VALUE', `--heartbeat-ticks (${heartbeatTicks}) must be less than --election-ticks (${electionTicks})`);
   const snapshotEntries = integer('snapshot-entries', 10_000, 1);
   const snapshotTrailing = integer('snapshot-trailing', Math.min(snapshotEntries, 1000), 0);
-  const secret = text('secret');
-  if (secret === '') throw new NodeConfigError('INVALID_VALUE', '--secret must not be empty');
+  const warnings: string[] = [];
+  // The secret's two forms share one precedence: a --secret-file flag beats RAFTKIT_SECRET.
+  const secretLevel = [flags, fromEnv, fromFile].find((level) => level.secret !== undefined || level['secret-file'] !== undefined) ?? {};
+  const secretText = (name: 'secret' | 'secret-file') => (secretLevel[name] === undefined ? undefined : String(secretLevel[name]));
+  const secret = resolveSecret(secretText('secret'), secretText('secret-file'), sources.cwd ?? '.');
+  if (flags.secret !== undefined) warnings.push('the peer secret was given on the command line, where `ps` shows it to every local user: use --secret-file or RAFTKIT_SECRET');
+  const insecure = boolean('insecure');
+  if (flags['join-token'] !== undefined) warnings.push('the join token was given on the command line, where `ps` shows it to every local user: use RAFTKIT_JOIN_TOKEN');
+  const tlsCert = text('tls-cert');
+  const tlsKey = text('tls-key');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new NodeConfigError('CONFLICTING_FLAGS', '--tls-cert and --tls-key go together');
+  const tokensFile = text('tokens-file');
+  const peerTlsFile = () => {
+    const path = (name: OptionName) => {
+      const value = text(name);
+      return value === undefined ? undefined : resolve(sources.cwd ?? '.', value);
+    };
+    return peerTlsFiles(path('peer-tls-cert'), path('peer-tls-key'), path('peer-tls-ca'));
+  };
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
+  const respListen = text('resp-listen');
+  if (respListen !== undefined && text('machine') !== undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--resp-listen serves the KV store, which a --machine node does not host: give one');
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
-  return {
+  const resolved: StartOptions = {
     id,
     dataDir: resolve(sources.cwd ?? '.', text('data') ?? join('data', id)),
     peerListen,
     httpListen,
-    peerAdvertise: peerAdvertise === undefined ? formatAddress(peerListen) : formatAddress(parseAddress(peerAdvertise, '--peer-advertise')),
+    peerAdvertise: peerAdvertise === undefined ? formatAddress(peerListen) : parsePeerAddress(peerAdvertise, '--peer-advertise'),
     httpAdvertise: httpAdvertise === undefined ? formatAddress(httpListen) : formatAddress(parseAddress(httpAdvertise, '--http-advertise')),
     cluster,
     join: joinAddress,
     learner,
+    joinToken: text('join-token'),
     tickMs,
     electionTicks,
     heartbeatTicks,
@@ -239,11 +299,25 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     snapshotTrailing,
     requestTimeoutMs: integer('request-timeout-ms', 5000, 1),
     secret,
+    insecure,
+    tokensFile: tokensFile === undefined ? undefined : resolve(sources.cwd ?? '.', tokensFile),
+    tls: tlsCert === undefined || tlsKey === undefined ? undefined : { certFile: resolve(sources.cwd ?? '.', tlsCert), keyFile: resolve(sources.cwd ?? '.', tlsKey) },
+    httpHeadersTimeoutMs: integer('http-headers-timeout-ms', 10_000, 1),
+    httpRequestTimeoutMs: integer('http-request-timeout-ms', 30_000, 1),
+    maxConnections: integer('max-connections', 1024, 1),
+    warnings,
+    peerTls: peerTlsFile(),
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
+    respListen: respListen === undefined ? undefined : parseAddress(respListen, '--resp-listen'),
     machine: text('machine') === undefined ? undefined : resolve(sources.cwd ?? '.', text('machine')!),
   };
+  // Last, so a command line with other mistakes reports those first.
+  if (secret === undefined && !insecure) {
+    throw new NodeConfigError('MISSING_SECRET', 'peers authenticate with a shared secret: give --secret-file FILE (or RAFTKIT_SECRET), or --insecure to run without one');
+  }
+  return resolved;
 }
 
 /** startUsage is the help text of `raftkit start`, made from START_OPTIONS. */

@@ -6,6 +6,7 @@ import type { WsTransportStats } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Operations } from '../operations.js';
+import type { TokenStore } from '../security/tokens.js';
 import type { NodeStatusView } from '../status.js';
 
 /** MembersView is `GET /v1/members`: the configuration with every known address. */
@@ -29,6 +30,8 @@ export interface HttpContext {
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   readonly requestTimeoutMs: number;
+  /** The API's bearer tokens (open when there is no --tokens-file). */
+  readonly tokens: TokenStore;
   /** The status document (throws OperationError SHUTTING_DOWN when the node is not running). */
   status(): NodeStatusView;
   /** The runtime status, for metrics; undefined when the node is not running. */

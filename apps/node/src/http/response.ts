@@ -1,5 +1,5 @@
 /**
- * HTTP answers and the one table that maps an OperationError onto a status code (DESIGN.md):
+ * HTTP answers and the one table that maps an OperationError onto a status code (docs/architecture.md):
  * 503 + Retry-After = certainly not applied; 504 = outcome unknown.
  */
 import { OperationError, type OperationErrorCode } from '../operation-error.js';
@@ -15,6 +15,8 @@ export interface HttpResponse {
 /** STATUS_OF maps each error code to its HTTP status. */
 export const STATUS_OF: Readonly<Record<OperationErrorCode, number>> = {
   BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   KEY_NOT_FOUND: 404,
   NOT_FOUND: 404,
   CONFLICT: 409,
@@ -44,6 +46,7 @@ export function errorResponse(error: OperationError, retryAfterSeconds = 1): Htt
   const status = STATUS_OF[error.code] ?? 500;
   const headers: Record<string, string> = {};
   if (status === 503) headers['retry-after'] = String(retryAfterSeconds);
+  if (status === 401) headers['www-authenticate'] = 'Bearer realm="raftkit"';
   if (error.leader !== null) headers['x-raft-leader'] = error.leader;
   return { status, headers, body: { error: { code: error.code, message: error.message } } };
 }

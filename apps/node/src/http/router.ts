@@ -49,6 +49,17 @@ export class Router<Handler> {
     }
     return undefined;
   }
+
+  /** methodsFor lists the methods of the routes whose pattern fits the raw `path`. */
+  methodsFor(path: string): string[] {
+    const segments = path.split('/').slice(1);
+    const methods = new Set<string>();
+    for (const route of this.routes) {
+      if (route.segments.length !== segments.length) continue;
+      if (route.segments.every((expected, position) => expected.startsWith(':') || expected === segments[position])) methods.add(route.method);
+    }
+    return [...methods];
+  }
 }
 
 function decodeSegment(segment: string): string {

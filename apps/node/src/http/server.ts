@@ -3,11 +3,14 @@
  * The client WebSocket API (`/v1/ws`) shares the server through its `upgrade` event (ws-api.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { OperationError } from '../operation-error.js';
+import { authorize, bearerToken, requiredRole } from '../security/authorize.js';
 import * as admin from './admin-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
 import * as machine from './machine-routes.js';
+import { safeHeaders } from './header-value.js';
 import { failure, type HttpResponse } from './response.js';
 import { Router } from './router.js';
 
@@ -43,12 +46,35 @@ export function isApiRoute(method: string, path: string): boolean {
   return apiRoutes.match(method, path) !== undefined;
 }
 
+/** HttpServerOptions bound the listener (`--http-headers-timeout-ms` and the like) and turn on TLS. */
+export interface HttpServerOptions {
+  /** PEM certificate and key: serve HTTPS (and wss:// for /v1/ws). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** A request whose headers took longer gets 408 (default 10 s). */
+  readonly headersTimeoutMs?: number;
+  /** A request that took longer as a whole gets 408 (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Open connections at most; more are closed at once (default 1024). */
+  readonly maxConnections?: number;
+}
+
 /** createHttpServer returns the node's HTTP server, not yet listening. */
-export function createHttpServer(context: HttpContext): Server {
+export function createHttpServer(context: HttpContext, options: HttpServerOptions = {}): Server {
   const router = createRouter();
-  const server = createServer((request, response) => {
-    void handle(context, router, request, response);
-  });
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    handle(context, router, request, response).catch((error: unknown) => {
+      // Nothing may escape: an answer that cannot be written costs this connection, not the node.
+      context.logger.error({ err: error }, 'an answer could not be written');
+      response.destroy();
+    });
+  };
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check often
+  // enough that a slow client gets its 408 close to the timeout it was given.
+  const bounds = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))) };
+  const server: Server = options.tls === undefined ? createServer(bounds, onRequest) : (createTlsServer({ ...bounds, cert: options.tls.cert, key: options.tls.key }, onRequest) as unknown as Server);
+  server.maxConnections = options.maxConnections ?? 1024;
   // Idle keep-alive sockets must not hold a shutdown back for long.
   server.keepAliveTimeout = 5000;
   return server;
@@ -65,20 +91,40 @@ async function handle(context: HttpContext, router: Router<Handler>, request: In
   let answer: HttpResponse;
   try {
     const match = router.match(method, path);
-    if (match === undefined) throw new OperationError('NOT_FOUND', `no route ${method} ${path}`);
+    if (match === undefined) {
+      const allowed = router.methodsFor(path);
+      if (allowed.length > 0) throw new MethodNotAllowed(method, path, allowed);
+      throw new OperationError('NOT_FOUND', `no route ${method} ${path}`);
+    }
     pattern = `${method} ${match.pattern}`;
+    authorize(context.tokens, bearerToken(request), requiredRole(method, match.pattern));
     answer = await match.handler(context, request, match.params, query);
   } catch (error) {
-    answer = failure(error);
+    answer = error instanceof MethodNotAllowed ? error.answer() : failure(error);
     if (answer.status >= 500 && answer.status !== 503 && answer.status !== 504) context.logger.error({ err: error, method, path }, 'request failed');
   }
   write(response, request, answer);
   context.metrics.request(pattern, answer.status, performance.now() - started);
 }
 
+/** MethodNotAllowed: a known path asked with a method none of its routes serves (405 + Allow). */
+class MethodNotAllowed extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`);
+  }
+
+  answer(): HttpResponse {
+    return { status: 405, headers: { allow: this.allowed.join(', ') }, body: { error: { code: 'METHOD_NOT_ALLOWED', message: this.message } } };
+  }
+}
+
 function write(response: ServerResponse, request: IncomingMessage, answer: HttpResponse): void {
   if (response.headersSent || response.destroyed) return;
-  const headers: Record<string, string> = { ...answer.headers };
+  const headers: Record<string, string> = safeHeaders(answer.headers ?? {});
   let body: Uint8Array | string | undefined;
   if (answer.body instanceof Uint8Array || typeof answer.body === 'string') {
     body = answer.body;

@@ -4,12 +4,12 @@
  */
 import { Packr } from 'msgpackr';
 import type { Codec, SessionCommand } from '@raftkit/core';
-import type { KvCommand } from '@raftkit/client';
+import type { NodeKvCommand } from './kv-commands.js';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, int64AsType: 'number' });
 
 /** NodeEntry is what one normal entry of the node's log holds. */
-export type NodeEntry = SessionCommand<KvCommand>;
+export type NodeEntry = SessionCommand<NodeKvCommand>;
 
 /** createCommandCodec returns the msgpack codec of NodeEntry. */
 export function createCommandCodec(): Codec<NodeEntry> {

@@ -5,12 +5,21 @@
  * gets the cluster's peer secret through RAFTKIT_SECRET. Tests wait on conditions with
  * deadlines, never on sleeps.
  */
+import { randomBytes } from 'node:crypto';
 import { freePort, LocalCluster, NodeProcess, waitFor } from '../../src/testing/index.js';
 
 export { freePort, NodeProcess, waitFor };
 
 /** Flags every test node gets unless a test overrides them: fast ticks, short timeouts. */
 export const FAST = { 'tick-ms': '30', 'election-ticks': '10', 'heartbeat-ticks': '1', 'request-timeout-ms': '3000', 'log-level': 'info' } as const;
+
+/** TEST_SECRET is the peer secret of every node this test process starts (a node refuses to start without one). */
+export const TEST_SECRET = randomBytes(32).toString('hex');
+
+/** nodeEnv is the environment of a `raftkit` child process: this one's, with the test secret. */
+export function nodeEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, RAFTKIT_SECRET: TEST_SECRET, ...extra };
+}
 
 /** ClusterOptions shape a test cluster. */
 export interface ClusterOptions {
@@ -29,12 +38,12 @@ export class TestCluster {
 
   /** create allocates ports and directories for `ids` (nothing is started). */
   static async create(ids: readonly string[], options: ClusterOptions = {}): Promise<TestCluster> {
-    return new TestCluster(await LocalCluster.create(ids, { flags: { ...FAST, ...options.flags } }));
+    return new TestCluster(await LocalCluster.create(ids, { flags: { ...FAST, ...options.flags }, secret: TEST_SECRET }));
   }
 
   /** start creates and starts a cluster, and waits for a leader. */
   static async start(ids: readonly string[], options: ClusterOptions = {}): Promise<TestCluster> {
-    return new TestCluster(await LocalCluster.start(ids, { flags: { ...FAST, ...options.flags } }));
+    return new TestCluster(await LocalCluster.start(ids, { flags: { ...FAST, ...options.flags }, secret: TEST_SECRET }));
   }
 
   node(id: string): NodeProcess {

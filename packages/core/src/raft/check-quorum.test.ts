@@ -99,7 +99,7 @@ describe('check-quorum: the leader side', () => {
     expect(net.raft('a').status()).toMatchObject({ role: 'follower', term: 2 });
   });
 
-  // DESIGN.md: "Learners never campaign and never count toward commit, ReadIndex or check-quorum."
+  // docs/architecture.md: "Learners never campaign and never count toward commit, ReadIndex or check-quorum."
   // Reference: thesis section 6.2, section 4.2.1
   it('learners do not count toward check-quorum', () => {
     const net = new Network([], { seed: 1, config: { preVote: true, checkQuorum: true } });

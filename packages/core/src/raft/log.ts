@@ -4,7 +4,7 @@ import type { Entry, SnapshotMeta } from './types.js';
  * RaftLog is the in-memory log of one node: entries after the last snapshot, the commit index,
  * and how far the log is durable.
  *
- * The runtime keeps the whole uncompacted log in memory after `load()` (DESIGN.md), so every
+ * The runtime keeps the whole uncompacted log in memory after `load()` (docs/architecture.md), so every
  * lookup here is an array access. `persistedIndex` is the last index known to be on disk AND equal
  * to the in-memory entry: a truncation lowers it at once, `persisted(seq)` raises it.
  */

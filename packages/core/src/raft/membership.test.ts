@@ -128,7 +128,7 @@ describe('joint consensus', () => {
     expect(net.raft('a').status()).toMatchObject({ commit: 4, lastIndex: 4, config: config(ABCDE) });
   });
 
-  // DESIGN.md: "A leader that finds a committed joint configuration proposes the leave entry."
+  // docs/architecture.md: "A leader that finds a committed joint configuration proposes the leave entry."
   // a committed C_old,new and appended C_new, but was cut off before sending it; b, elected with
   // majorities of both halves, commits its empty entry and then appends C_new itself.
   // Reference: thesis section 4.3
@@ -359,7 +359,7 @@ describe('replacing the leader through joint consensus', () => {
 });
 
 describe('a node that starts with an empty configuration', () => {
-  // DESIGN.md: "An empty configuration is valid (a node waiting to be added): it never campaigns."
+  // docs/architecture.md: "An empty configuration is valid (a node waiting to be added): it never campaigns."
   // Reference: thesis section 4.2.1
   it('waits silently, receives the log once added, and campaigns only once it is a voter', () => {
     const net = cluster(ABC, ['d']);

@@ -1,5 +1,5 @@
 /**
- * One `describe` per rule of DESIGN.md "Rules that MUST hold" that the pure core covers: Acks,
+ * One `describe` per rule of docs/architecture.md "Rules that MUST hold" that the pure core covers: Acks,
  * Commit, Restart, Configuration, Determinism. Each test names the rule it checks.
  */
 import { describe, expect, it } from 'vitest';

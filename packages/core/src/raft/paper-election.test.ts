@@ -534,7 +534,7 @@ describe('§5.4.1 election restriction', () => {
 });
 
 describe('non-voters never campaign', () => {
-  // DESIGN.md: "Learners never campaign" and "An empty configuration is valid (a node waiting to
+  // docs/architecture.md: "Learners never campaign" and "An empty configuration is valid (a node waiting to
   // be added): it never campaigns." (thesis §4.2.1 for learners / non-voting members).
   // Reference: thesis section 4.2.1
   it.each([false, true])('a learner stays a silent follower however many ticks pass (preVote %s)', (preVote) => {

@@ -52,7 +52,7 @@ describe('Raft paper §5.3 log replication', () => {
   // "Once a leader has been elected, it begins servicing client requests. [...] The leader
   // appends the command to its log as a new entry, then issues AppendEntries RPCs in parallel to
   // each of the other servers to replicate the entry." The leader's own disk write runs in
-  // parallel with those sends (DESIGN.md "Acks"), so they carry no afterPersist.
+  // parallel with those sends (docs/architecture.md "Acks"), so they carry no afterPersist.
   // Reference: section 5.3
   it('leader appends a proposal to its log and sends AppendEntries with the exact prevLog fields', () => {
     const net = new Network(VOTERS);
@@ -140,7 +140,7 @@ describe('Raft paper §5.3 log replication', () => {
     }
   });
 
-  // DESIGN.md "Acks": "The leader's appends go to followers while its own disk write runs; the
+  // docs/architecture.md "Acks": "The leader's appends go to followers while its own disk write runs; the
   // leader counts itself only after its own persisted(seq)." With three voters the two followers
   // are a majority without the leader, so the entry commits while the leader's disk is stalled,
   // but the leader applies it only once it is durable locally.
@@ -188,7 +188,7 @@ describe('Raft paper §5.3 log replication', () => {
     expect(appliedTexts(net, 'b')).toEqual(['x']);
   });
 
-  // DESIGN.md "Acks": "A message that depends on durable state (a vote, a follower's append
+  // docs/architecture.md "Acks": "A message that depends on durable state (a vote, a follower's append
   // response) names the seq it waits for and is sent only after it. No response acks an index
   // past the node's persisted last index." With two voters the follower's ack decides the commit,
   // so an early ack would show up as an early commit.

@@ -14,8 +14,8 @@
  * handlers (`tickRole`, `stepRole`) that `becomeFollower / becomePreCandidate / becomeCandidate /
  * becomeLeader` swap, as in etcd-raft, so one role's logic lives in one method.
  *
- * Durability (DESIGN.md "Acks"): every change of term, vote or log becomes part of one open
- * `persist` effect with a `seq`. A message that depends on that state names the seq in
+ * Durability (docs/architecture.md "Acks"): every change of term, vote or log becomes part of
+ * one open `persist` effect with a `seq`. A message that depends on that state names the seq in
  * `afterPersist`, and the driver sends it only after `persisted(seq)`. The leader sends its own
  * new entries to followers while its disk write runs and counts itself only after its ack.
  */

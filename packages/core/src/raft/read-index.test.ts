@@ -127,7 +127,7 @@ describe('ReadIndex on the leader', () => {
     ]);
   });
 
-  // DESIGN.md: "Learners never ... count toward commit, ReadIndex or check-quorum." With voters
+  // docs/architecture.md: "Learners never ... count toward commit, ReadIndex or check-quorum." With voters
   // a and b, the learner c's acknowledgement must not confirm a round.
   // Reference: thesis section 4.2.1, section 6.4
   it('a learner acknowledging a round does not confirm it', () => {

@@ -275,9 +275,9 @@ describe('InstallSnapshot', () => {
 });
 
 describe('restart from a snapshot', () => {
-  // DESIGN.md Restart: "applied = snapshot index; the snapshot is restored; entries in
+  // docs/architecture.md Restart: "applied = snapshot index; the snapshot is restored; entries in
   // (snapshot index, commit] are applied again, in order."
-  // Reference: section 7, DESIGN.md "Restart"
+  // Reference: section 7, docs/architecture.md "Restart"
   it('a leader that compacted restarts from its stored snapshot and the entries after it', () => {
     const net = cluster();
     proposeMany(net, 'x', 6);

@@ -30,7 +30,7 @@ export interface HardState {
   readonly term: number;
   /** The candidate voted for in `term`, or null. */
   readonly vote: NodeId | null;
-  /** Persisted with the next append, never on its own path (DESIGN.md). */
+  /** Persisted with the next append, never on its own path (docs/architecture.md). */
   readonly commit: number;
 }
 

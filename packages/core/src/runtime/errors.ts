@@ -2,9 +2,10 @@
  * Errors a RaftNode answers a caller with. Each says, by its class and `code`, what the caller
  * may assume about its command: `NotLeaderError`, `ProposalDroppedError` and `NodeStoppedError`
  * mean the command was CERTAINLY NOT appended (safe to retry elsewhere); `OutcomeUnknownError`
- * (and its `TimeoutError`, code `PROPOSAL_TIMEOUT`) mean it was appended and MAY still commit, so a
- * blind retry may apply it twice; `ReadTimeoutError` (code `READ_TIMEOUT`) means a read got no
- * answer and changed nothing, so retrying it is safe. Each meaning has its own code.
+ * (and its `TimeoutError`, code `PROPOSAL_TIMEOUT`) mean it was appended and MAY still commit
+ * (docs/architecture.md "Proposals"), so a blind retry may apply it twice; `ReadTimeoutError`
+ * (code `READ_TIMEOUT`) means a read got no answer and changed nothing, so retrying it is safe.
+ * Each meaning has its own code.
  */
 import type { DropReason, NodeId, RefusalReason } from '../raft/types.js';
 

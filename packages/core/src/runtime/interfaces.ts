@@ -9,6 +9,7 @@ export interface Transport {
   start(onMessage: (from: NodeId, message: Message) => void): Promise<void>;
   /** send queues a message; it never throws for an unreachable peer (the message is dropped). */
   send(to: NodeId, message: Message): void;
+  /** close stops delivery and releases the transport's connections and ports. */
   close(): Promise<void>;
 }
 
@@ -45,7 +46,9 @@ export interface StateMachine<Command, Query, Result, QueryResult = Result> {
 
 /** Codec turns commands into entry bytes and back. The default is JSON over UTF-8. */
 export interface Codec<T> {
+  /** encode turns a value into the bytes of a log entry. */
   encode(value: T): Uint8Array;
+  /** decode turns an entry's bytes back into the value `encode` was given. */
   decode(bytes: Uint8Array): T;
 }
 

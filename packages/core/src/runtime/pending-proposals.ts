@@ -1,6 +1,6 @@
 /**
  * PendingProposals tracks the callers waiting for appended entries and decides each answer by
- * DESIGN.md's "Proposals" rule: a caller is resolved only when the entry applied at its index has
+ * docs/architecture.md's "Proposals" rule: a caller is resolved only when the entry applied at its index has
  * its term; any other ending (another term's entry at that index, leadership lost, timeout, stop)
  * is an OutcomeUnknownError, NEVER a NotLeaderError, because the entry may still commit.
  */

@@ -19,6 +19,7 @@
 import { resolveRaftConfig, type RaftConfig } from '../raft/config.js';
 import { ConfigError } from '../raft/errors.js';
 import { createRaft, type Raft } from '../raft/raft.js';
+import { MessageValidationError, validateMessage } from '../raft/validate-message.js';
 import type {
   ApplyEffect,
   Effect,
@@ -113,9 +114,21 @@ export interface RoleChangedEvent {
   readonly leader: NodeId | null;
 }
 
+/** MessageRefusedEvent reports a message from outside that failed validation and was dropped. */
+export interface MessageRefusedEvent {
+  /** The peer the transport says sent it. */
+  readonly from: NodeId;
+  readonly error: MessageValidationError;
+}
+
 /** RaftNodeEvents maps each event name to its payload. */
 export interface RaftNodeEvents {
   roleChanged: RoleChangedEvent;
+  /**
+   * A message from a peer was malformed (see `validateMessage`) and dropped; the node goes on.
+   * A bad message from outside is refused, never fatal: `error` is for faults of this node.
+   */
+  messageRefused: MessageRefusedEvent;
   /**
    * A fatal failure (a storage write failed, the core detected a safety violation); the node
    * stops. Without a listener the error is thrown as uncaught, as EventEmitter does.
@@ -315,12 +328,12 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
       });
       this.appliedIndex = loaded.snapshot?.index ?? 0;
       this.snapshotIndex = this.appliedIndex;
-      // The first drain restores the snapshot (if any) and replays (snapshot, commit] (DESIGN.md
+      // The first drain restores the snapshot (if any) and replays (snapshot, commit] (docs/architecture.md
       // "Restart"); wait for that before taking part in the cluster.
       this.drain();
       while (this.restoring !== undefined) await this.restoring;
       this.assertStarting();
-      await this.transport.start((_from, message) => this.input(() => this.unlessInstalling(() => this.receive(message))));
+      await this.transport.start((from, message) => this.fromPeer(from, message));
       this.assertStarting();
       this.state = 'running';
       this.scheduleTick();
@@ -436,7 +449,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
       this.input(() => {});
       return Promise.resolve({ leader: this.id, term: startTerm });
     }
-    // Lease reads end when a transfer starts (DESIGN.md): the target will campaign past the lease.
+    // Lease reads end when a transfer starts (docs/architecture.md): the target will campaign past the lease.
     // If a TimeoutNow goes out, the core keeps them off for the rest of the term.
     this.lease?.revoke();
     this.input(() => {});
@@ -543,6 +556,26 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     const watchers = this.appliedWatchers;
     this.appliedWatchers = [];
     for (const watcher of watchers) watcher();
+  }
+
+  /**
+   * fromPeer is the receive boundary. What a transport hands up comes from outside, so it is
+   * validated before it becomes an input of the core: a malformed message is dropped with a
+   * `messageRefused` event and the node goes on. A throw from the core after this point is a bug
+   * in this node and stays fatal (see `input`).
+   */
+  private fromPeer(from: NodeId, message: unknown): void {
+    if (!this.active) return;
+    let valid: Message;
+    try {
+      valid = validateMessage(message);
+      if (valid.from !== from) throw new MessageValidationError('INCONSISTENT', 'from', `the transport delivered it from ${JSON.stringify(from)}`);
+    } catch (error) {
+      const refused = error instanceof MessageValidationError ? error : new MessageValidationError('INVALID_FIELD', '', String(error));
+      this.listeners.emit('messageRefused', { from, error: refused });
+      return;
+    }
+    this.input(() => this.unlessInstalling(() => this.receive(valid)));
   }
 
   /**

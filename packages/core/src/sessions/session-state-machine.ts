@@ -59,7 +59,7 @@ export interface SessionStateMachineOptions<Result> {
   /** Live sessions kept; past it the least recently used is evicted. Default 10,000. */
   readonly maxSessions?: number;
   /**
-   * Idempotency keys kept, first in first out by log order. Default 10,000 (DESIGN.md: keys kept
+   * Idempotency keys kept, first in first out by log order. Default 10,000 (docs/architecture.md: keys kept
    * for at least the last 10,000 writes).
    */
   readonly maxIdempotencyKeys?: number;

@@ -1,7 +1,7 @@
 /**
  * Types of the client-session wrapper: the log entries it reads (`SessionCommand`) and the
  * answers it gives (`SessionResult`). Every field a decision depends on travels in the entry, so
- * each replica decides alike inside `apply` (DESIGN.md "Deterministic state-machine decisions").
+ * each replica decides alike inside `apply` (docs/architecture.md "Deterministic state-machine decisions").
  */
 
 /**

@@ -26,7 +26,9 @@ export interface AppendOptions {
  * - keep the log contiguous: no holes between the snapshot and the last entry.
  */
 export interface Storage {
+  /** load reads everything back at start: hard state, snapshot metadata and the log after the snapshot. Called once, before any other call. */
   load(): Promise<LoadedState>;
+  /** append writes entries (after truncating from `options.truncateFrom`) and the hard state, atomically and durably. */
   append(entries: readonly Entry[], options: AppendOptions): Promise<void>;
   /**
    * saveSnapshot stores a snapshot (replacing the previous one) and deletes every entry at or
@@ -35,8 +37,10 @@ export interface Storage {
    * keeps its trailing entries in memory; after a restart the log starts after the snapshot.
    */
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  /** readSnapshot returns the stored snapshot's metadata and a stream of its bytes, or undefined when there is none. */
   readSnapshot(): Promise<{ meta: SnapshotMeta; chunks: AsyncIterable<Uint8Array> } | undefined>;
   /** compact deletes entries up to and including `upTo` (they are in a snapshot). */
   compact(upTo: number): Promise<void>;
+  /** close finishes the calls already made and releases the storage; later calls reject. */
   close(): Promise<void>;
 }

@@ -27,7 +27,9 @@ import type { InvariantName } from './violation.js';
 
 /** Inspector is the read-only view of a node's core (`RaftNode.inspect()`). */
 export interface Inspector {
+  /** status is the core's current status (role, term, indexes, configuration). */
   status(): RaftStatus;
+  /** entry is the log entry at `index`, or undefined when compacted or beyond the log. */
   entry(index: number): Entry | undefined;
 }
 

@@ -172,7 +172,7 @@ export function startMembershipChurn<Command, Query, Result>(simulation: Simulat
       counts[chosen.kind]++;
       const learner = chosen.then;
       if (learner === undefined || !running) continue;
-      // An operator adding a node: catch up as a learner, then promote (DESIGN.md `--join`).
+      // An operator adding a node: catch up as a learner, then promote (docs/architecture.md `--join`).
       if (await catchUp(learner)) counts.caughtUp++;
       const current = simulation.leader();
       if (current === undefined || !running) continue;

@@ -23,6 +23,7 @@ import { SimulationViolation } from './violation.js';
 /** ScenarioOptions: what to run and how hard to shake it. */
 export interface ScenarioOptions<State, Command, Query, Result> {
   readonly seed: number;
+  /** stateMachine makes a fresh state machine for each node (and for each restart). */
   readonly stateMachine: () => StateMachine<Command, Query, Result>;
   /** The model the history is checked against. */
   readonly model: Model<State, Command, Result>;
@@ -78,6 +79,7 @@ export interface ClientContext<Command, Query, Result> {
   readonly simulation: Simulation<Command, Query, Result>;
   readonly clientId: string;
   readonly random: SimRandom;
+  /** running turns false when the client loop must stop. */
   readonly running: () => boolean;
 }
 

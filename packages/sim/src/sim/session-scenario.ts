@@ -37,8 +37,10 @@ import type { Simulation } from './simulation.js';
 /** A wall-clock origin for entry timestamps, so they look like Date.now() readings. */
 const EPOCH_MS = 1_700_000_000_000;
 
-type Entry = SessionCommand<KvCommand>;
-type Answer = SessionResult<KvResult>;
+/** The log entry of the session scenario: a KV command wrapped in a session stamp. */
+export type Entry = SessionCommand<KvCommand>;
+/** The session scenario's answer: the KV result, or the session layer's rejection. */
+export type Answer = SessionResult<KvResult>;
 type SessionSimulation = Simulation<Entry, KvQuery, Answer>;
 
 /** What the ledger knows about one log index: the session command there, and whether it was applied. */

@@ -30,10 +30,12 @@ export class SimDisk {
     return copy;
   }
 
+  /** snapshotIndex is the index the stored snapshot covers (0 without one). */
   snapshotIndex(): number {
     return this.snapshot?.meta.index ?? 0;
   }
 
+  /** lastIndex is the index of the last stored entry (the snapshot's when the log is empty). */
   lastIndex(): number {
     return this.snapshotIndex() + this.entries.length;
   }

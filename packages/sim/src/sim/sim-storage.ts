@@ -94,10 +94,12 @@ export class SimStorage implements Storage {
     return this.queue.filter((operation) => operation.write).length;
   }
 
+  /** load returns what the simulated disk holds (`Storage.load`). */
   load(): Promise<LoadedState> {
     return this.read(() => this.disk.loaded());
   }
 
+  /** append writes to the simulated disk, which makes it durable only when the write completes (`Storage.append`). */
   append(entries: readonly Entry[], options: AppendOptions): Promise<void> {
     if (this.crashed) return never();
     // Copied at call time: later mutation by the caller (a bug) must not change what was written.
@@ -142,6 +144,7 @@ export class SimStorage implements Storage {
     });
   }
 
+  /** readSnapshot streams the simulated disk's snapshot (`Storage.readSnapshot`). */
   readSnapshot(): Promise<{ meta: SnapshotMeta; chunks: AsyncIterable<Uint8Array> } | undefined> {
     return this.read(() => {
       const snapshot = this.disk.snapshot;
