@@ -5,11 +5,10 @@
  * against `lockModel`. A failure's message starts with its seed; replay it with
  * `runScenario({ seed, recordTrace: true, ... })`. LOCK_SEEDS=N runs more seeds locally.
  */
-import type { StateMachine } from '@raftkit/core';
 import { runScenario, SimulationViolation, type SimRandom } from '@raftkit/sim';
 import { describe, expect, it } from 'vitest';
-import { LockMachine, type LockCommand, type LockResult } from './lock-machine.js';
-import { lockModel, type LockAnswer, type LockOperation } from './lock-model.js';
+import { LockMachine, type LockCommand, type LockQuery, type LockResult } from './lock-machine.js';
+import { lockModel, type LockOperation } from './lock-model.js';
 
 const SEEDS = Number(process.env['LOCK_SEEDS'] ?? 40);
 const LOCKS = ['a', 'b'];
@@ -46,11 +45,10 @@ class ReusedTokenMachine extends LockMachine {
 
 const options = (seed: number, machine: () => LockMachine) => ({
   seed,
-  // The machine answers holder queries with its HolderResult; the simulator types one Result.
-  stateMachine: () => machine() as unknown as StateMachine<LockOperation, LockOperation, LockAnswer>,
+  stateMachine: machine,
   model: lockModel,
   generate: workload(),
-  read: (operation: LockOperation) => (operation.type === 'holder' ? operation : undefined),
+  read: (operation: LockOperation): LockQuery | undefined => (operation.type === 'holder' ? operation : undefined),
   clients: 4,
   nodeOptions: { snapshot: { entries: 6, trailing: 2, transfer: { chunkBytes: 64 } } },
 });
