@@ -26,7 +26,9 @@ import type { HttpContext, MembersView } from './http/context.js';
 import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
-import { createNodeStateMachine } from './kv/kv-machine.js';
+import { createNodeStateMachine, type NodeStateMachine } from './kv/kv-machine.js';
+import { createHostedStateMachine } from './machine/hosted-machine.js';
+import { loadMachine } from './machine/load-machine.js';
 import { transportLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { OperationError } from './operation-error.js';
@@ -65,6 +67,8 @@ export interface NodeSecurity {
 
 /** startNode starts a node as `options` say. Throws NodeConfigError, or the storage's open errors. */
 export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void, security: NodeSecurity = {}): Promise<RunningNode> {
+  // A --machine module that cannot be loaded fails the start before anything is opened.
+  const plugin = options.machine === undefined ? undefined : await loadMachine(options.machine);
   // The directory is this node's alone (0700), and locked BEFORE anything is written into it.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
@@ -107,7 +111,9 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     logger: transportLogger(logger),
   });
 
-  const stateMachine = createNodeStateMachine({ appliedIndex: () => node?.status().appliedIndex ?? 0 });
+  const appliedIndex = () => node?.status().appliedIndex ?? 0;
+  // The hosted machine goes through the same runtime, codec and routes; its own types are data.
+  const stateMachine = plugin === undefined ? createNodeStateMachine({ appliedIndex }) : (createHostedStateMachine(plugin, appliedIndex) as unknown as NodeStateMachine);
   const raftNode: KvNode = createRaftNode({
     config: { id: options.id, tickMs: options.tickMs, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks },
     storage,
@@ -132,6 +138,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     requestTimeoutMs: options.requestTimeoutMs,
     logger,
     metrics,
+    hostsMachine: plugin !== undefined,
     admitNewMember: (id, peerAddress) => {
       const peers = { ...(raftNode.status().config.addresses ?? {}), [id]: peerAddress };
       return admit(peerAddress, { clusterId: identity.clusterId, nodeId: id, peers }, options.secret, logger);

@@ -24,7 +24,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Message, MessageLimits, NodeId, Transport } from '@raftkit/core';
+import type { Message, MessageLimits, NodeId, PeerRequests, Transport } from '@raftkit/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createBackoff, type Backoff } from './backoff.js';
 import { decodeFrame, encodeValue, MAX_FRAME_HEADER_BYTES } from './frame-codec.js';
@@ -59,8 +59,11 @@ export interface WsTransportStats {
   readonly queuedBytes: number;
 }
 
-/** WsTransport is a `Transport` plus what a WebSocket deployment needs. */
-export interface WsTransport extends Transport {
+/**
+ * WsTransport is a `Transport` plus what a WebSocket deployment needs, with core's PeerRequests
+ * capability (so `createLeaderForwarding` from `@raftkit/core` runs on it).
+ */
+export interface WsTransport extends Transport, PeerRequests {
   /** address is where the transport listens; valid after `start` (so tests can listen on port 0). */
   address(): { readonly host: string; readonly port: number };
   /** stats counts frames, messages, drops and connections since the transport was created. */

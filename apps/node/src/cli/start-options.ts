@@ -64,6 +64,8 @@ export interface StartOptions {
   readonly logLevel: LogLevel;
   /** Where the Redis-protocol (RESP) front listens (`--resp-listen`); undefined: not served. */
   readonly respListen: Address | undefined;
+  /** `--machine`: absolute path of the module whose state machine this node hosts; undefined: the KV store. */
+  readonly machine: string | undefined;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -109,6 +111,7 @@ export const START_OPTIONS = {
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
   'resp-listen': { kind: 'string', value: 'HOST:PORT', description: 'serve the Redis protocol (RESP2/RESP3) on the KV store here (default: off)' },
+  machine: { kind: 'string', value: 'MODULE', description: 'host this state machine (a module exporting its factory) instead of the KV store' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof START_OPTIONS;
@@ -276,6 +279,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   };
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
   const respListen = text('resp-listen');
+  if (respListen !== undefined && text('machine') !== undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--resp-listen serves the KV store, which a --machine node does not host: give one');
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const resolved: StartOptions = {
     id,
@@ -307,6 +311,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
     respListen: respListen === undefined ? undefined : parseAddress(respListen, '--resp-listen'),
+    machine: text('machine') === undefined ? undefined : resolve(sources.cwd ?? '.', text('machine')!),
   };
   // Last, so a command line with other mistakes reports those first.
   if (secret === undefined && !insecure) {

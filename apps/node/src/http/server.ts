@@ -9,6 +9,7 @@ import { authorize, bearerToken, requiredRole } from '../security/authorize.js';
 import * as admin from './admin-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
+import * as machine from './machine-routes.js';
 import { safeHeaders } from './header-value.js';
 import { failure, type HttpResponse } from './response.js';
 import { Router } from './router.js';
@@ -21,6 +22,8 @@ function createRouter(): Router<Handler> {
     .add('GET', '/v1/kv/:key', kv.get)
     .add('DELETE', '/v1/kv/:key', kv.remove)
     .add('POST', '/v1/kv/:key/cas', kv.cas)
+    .add('POST', '/v1/command', machine.command)
+    .add('POST', '/v1/query', machine.query)
     .add('GET', '/v1/status', admin.status)
     .add('GET', '/v1/members', admin.listMembers)
     .add('POST', '/v1/members', admin.addMember)
