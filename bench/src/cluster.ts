@@ -10,9 +10,9 @@
  *
  * Each phase prints its table as it ends; a phase that fails is recorded with its error and the
  * next one still runs. Everything lands in results/cluster.json. Every node process is killed at
- * the end, on failure too (see launcher/node-process.ts for Ctrl-C and crashes).
+ * the end, on failure too (see @raftkit/node/testing's node-process.ts for Ctrl-C and crashes).
  */
-import { LocalCluster } from './launcher/local-cluster.js';
+import { LocalCluster } from '@raftkit/node/testing';
 import { describeErrors, type LoadResult } from './load/index.js';
 import { measureFailover, median, type FailoverRun } from './cluster/failover.js';
 import { measureKv, prefill, type KvLoadResult } from './cluster/kv-load-rows.js';
@@ -110,7 +110,7 @@ export async function clusterBenchmark(): Promise<void> {
   };
 
   const started = performance.now();
-  const cluster = await LocalCluster.create(['n1', 'n2', 'n3'], settings.nodeFlags);
+  const cluster = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: settings.nodeFlags });
   try {
     await phase('kv', `cluster kv: 3 nodes, ${settings.valueBytes}-byte values over ${settings.keyCount} keys, ${settings.rowMs / 1000} s per row (GET = linearizable, ReadIndex)`, async () => {
       const leader = await cluster.start();
@@ -127,7 +127,7 @@ export async function clusterBenchmark(): Promise<void> {
       // A second cluster with --lease-reads runs beside the first (idle while the other is
       // measured) and the rows alternate: on a shared machine whose load drifts over minutes, two
       // measurements taken seconds apart compare; one phase against another does not.
-      const leaseCluster = await LocalCluster.create(['l1', 'l2', 'l3'], { ...settings.nodeFlags, 'lease-reads': true });
+      const leaseCluster = await LocalCluster.create(['l1', 'l2', 'l3'], { flags: { ...settings.nodeFlags, 'lease-reads': true } });
       try {
         await cluster.start();
         await prefill(settings, await leaseCluster.start());

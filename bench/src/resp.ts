@@ -10,8 +10,7 @@
  * Results go to results/resp.json. The Redis binaries are installed from Debian when missing and
  * the benchmark runs as root; otherwise it says what is missing and skips.
  */
-import { freePort } from './launcher/free-port.js';
-import { LocalCluster } from './launcher/local-cluster.js';
+import { freePort, LocalCluster } from '@raftkit/node/testing';
 import { printTable, writeResult, type Row } from './report.js';
 import { runRedisBenchmark, type RedisBenchmarkRow } from './resp/redis-benchmark-run.js';
 import { ensureDebianPackage } from './resp/redis-tools.js';
@@ -37,7 +36,7 @@ export async function respBenchmark(): Promise<void> {
     return;
   }
 
-  const cluster = await LocalCluster.create(['n1', 'n2', 'n3'], NODE_FLAGS);
+  const cluster = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: NODE_FLAGS });
   const respPorts = new Map<string, number>();
   for (const node of cluster.nodes) {
     const port = await freePort();

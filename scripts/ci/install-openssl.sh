@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The security tests make their own TLS certificates with the `openssl` CLI. Idempotent: quick
-# when it is already installed; `apt-get update` only when the package is not found.
+# The TLS tests (peer mTLS in @raftkit/transport-ws, HTTPS and wss in apps/node) make their own
+# certificates with the openssl CLI.
+# Idempotent: does nothing when openssl is already installed.
 set -euo pipefail
-if command -v openssl >/dev/null 2>&1; then
-  exit 0
-fi
+if command -v openssl >/dev/null 2>&1; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! $SUDO apt-get install -y --no-install-recommends openssl; then
-  $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends openssl
-fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y --no-install-recommends openssl >/dev/null 2>&1 || {
+  $SUDO apt-get update >/dev/null
+  $SUDO apt-get install -y --no-install-recommends openssl >/dev/null
+}
+command -v openssl >/dev/null

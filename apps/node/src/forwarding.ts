@@ -27,6 +27,9 @@ export type ForwardRequest =
   | { readonly kind: 'read'; readonly key: string; readonly timeoutMs: number }
   /** A linearizable read of any NodeKvQuery (multi-key get, size), for the Redis-protocol front. */
   | { readonly kind: 'query'; readonly query: NodeKvQuery; readonly timeoutMs: number }
+  /** A command / linearizable query of the machine hosted with `--machine`. */
+  | { readonly kind: 'machineCommand'; readonly command: unknown; readonly dedup: Dedup; readonly timeoutMs: number }
+  | { readonly kind: 'machineQuery'; readonly query: unknown; readonly timeoutMs: number }
   | { readonly kind: 'addMember'; readonly id: string; readonly peerAddress: string; readonly learner: boolean; readonly httpAddress?: string; readonly timeoutMs: number }
   | { readonly kind: 'removeMember'; readonly id: string; readonly timeoutMs: number }
   | { readonly kind: 'transfer'; readonly to?: string; readonly timeoutMs: number }
@@ -56,6 +59,10 @@ export function isForwardRequest(value: unknown): value is ForwardRequest {
       return typeof record['key'] === 'string';
     case 'query':
       return typeof record['query'] === 'object' && record['query'] !== null;
+    case 'machineCommand':
+      return 'command' in record && typeof record['dedup'] === 'object' && record['dedup'] !== null;
+    case 'machineQuery':
+      return 'query' in record;
     case 'addMember':
       return typeof record['id'] === 'string' && typeof record['peerAddress'] === 'string' && typeof record['learner'] === 'boolean';
     case 'removeMember':

@@ -9,8 +9,13 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
-/** baseUrl turns `host:port` (or a URL) into `http://host:port`. */
+/**
+ * baseUrl turns `host:port` (or a URL) into `http://host:port`. A peer address given as a
+ * WebSocket URL keeps its security: `ws://h:p/path` becomes `http://h:p`, `wss://` `https://`.
+ */
 export function baseUrl(address: string): string {
+  const socket = /^(wss?):\/\/([^/]+)/i.exec(address);
+  if (socket !== null) return `${socket[1]!.toLowerCase() === 'wss' ? 'https' : 'http'}://${socket[2]}`;
   return /^https?:\/\//.test(address) ? address.replace(/\/+$/, '') : `http://${address}`;
 }
 

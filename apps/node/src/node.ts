@@ -18,6 +18,7 @@ import { createWsTransport, type WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { formatAddress } from './cli/address.js';
 import { clusterIdOf } from './cli/cluster.js';
+import { readPeerTls } from './cli/peer-tls.js';
 import { NodeConfigError } from './cli/errors.js';
 import type { StartOptions } from './cli/start-options.js';
 import { readIdentity, writeIdentity, type ClusterIdentity } from './cluster-identity.js';
@@ -25,7 +26,9 @@ import type { HttpContext, MembersView } from './http/context.js';
 import { createHttpServer, type HttpServerOptions } from './http/server.js';
 import { baseUrl, requestJson } from './http-client.js';
 import { createCommandCodec } from './kv/command-codec.js';
-import { createNodeStateMachine } from './kv/kv-machine.js';
+import { createNodeStateMachine, type NodeStateMachine } from './kv/kv-machine.js';
+import { createHostedStateMachine } from './machine/hosted-machine.js';
+import { loadMachine } from './machine/load-machine.js';
 import { takeBackup } from './backup/backup-source.js';
 import { createEventLoopWatch } from './health/event-loop-watch.js';
 import { createStatusPageSource } from './status-page/status-page-source.js';
@@ -72,6 +75,8 @@ export interface NodeSecurity {
 
 /** startNode starts a node as `options` say. Throws NodeConfigError, or the storage's open errors. */
 export async function startNode(options: StartOptions, logger: Logger, onFatal: (error: unknown) => void, security: NodeSecurity = {}): Promise<RunningNode> {
+  // A --machine module that cannot be loaded fails the start before anything is opened.
+  const plugin = options.machine === undefined ? undefined : await loadMachine(options.machine);
   // The directory is this node's alone (0700), and locked BEFORE anything is written into it.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
@@ -121,13 +126,18 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     listen: { host: options.peerListen.host, port: options.peerListen.port },
     peers: peerTable,
     ...(options.secret === undefined ? {} : { secret: options.secret }),
+    ...(options.peerTls === undefined ? {} : { tls: readPeerTls(options.peerTls) }),
+    // Whether a node may run without peer authentication is decided (and warned about) at start.
+    insecure: options.secret === undefined && options.peerTls === undefined,
     // A forwarded write carries one value of up to --max-body bytes.
     maxPayloadBytes: Math.max(16 * 1024 * 1024, 2 * options.maxBody + 1024 * 1024),
     logger: transportLogger(logger),
   });
 
   peerTransport = transport;
-  const stateMachine = createNodeStateMachine({ appliedIndex: () => node?.status().appliedIndex ?? 0 });
+  const appliedIndex = () => node?.status().appliedIndex ?? 0;
+  // The hosted machine goes through the same runtime, codec and routes; its own types are data.
+  const stateMachine = plugin === undefined ? createNodeStateMachine({ appliedIndex }) : (createHostedStateMachine(plugin, appliedIndex) as unknown as NodeStateMachine);
   const leaderTerm = () => {
     const status = currentStatus();
     return status?.role === 'leader' ? status.term : undefined;
@@ -156,6 +166,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     requestTimeoutMs: options.requestTimeoutMs,
     logger,
     metrics,
+    hostsMachine: plugin !== undefined,
     admitNewMember: (id, peerAddress) => {
       const peers = { ...(raftNode.status().config.addresses ?? {}), [id]: peerAddress };
       return admit(peerAddress, { clusterId: identity.clusterId, nodeId: id, peers }, options.secret, logger);
@@ -230,8 +241,11 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
         id: options.id,
         clusterId: identity.clusterId,
         barrier: async () => {
+          // A read waits for the read index to be applied, then queries the machine. A hosted
+          // machine may refuse this KV query: that error comes after the barrier, which held.
           const read = raftNode.read({ op: 'get', key: 'raftkit-backup-barrier' }).catch((error: unknown) => {
-            throw operationErrorOf(error);
+            const failure = operationErrorOf(error);
+            if (failure.code !== 'INTERNAL') throw failure;
           });
           await withTimeout(read, options.requestTimeoutMs, () => new OperationError('TIMEOUT', 'the read barrier before the backup was not answered in time'));
         },

@@ -9,12 +9,13 @@
  * A failure that certainly did not apply (NO_LEADER from a node that lost leadership) is tried
  * again while time remains; anything that may have applied is answered as it is (504).
  */
-import { idempotentCommand, sessionCommand, untrackedCommand, type RaftNode, type SessionResult } from '@raftkit/core';
+import { idempotentCommand, sessionCommand, untrackedCommand, type RaftNode, type SessionCommand, type SessionResult } from '@raftkit/core';
 import type { LeaderInfo } from '@raftkit/client';
 import type { WsTransport } from '@raftkit/transport-ws';
 import type { Logger } from 'pino';
 import { answerOf, forwardFailure, isForwardRequest, resultOf, type Dedup, type ForwardAnswer, type ForwardEffect, type ForwardRequest } from './forwarding.js';
 import type { NodeEntry } from './kv/command-codec.js';
+import type { HostedResult } from './machine/hosted-machine.js';
 import { queryProblem, stampLeaderClock, type NodeKvCommand, type NodeKvQuery } from './kv/kv-commands.js';
 import { commandProblem, type KvReadResult, type KvResult, type KvWriteResult } from './kv/kv-state-machine.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
@@ -24,6 +25,9 @@ import { membershipOf } from './status.js';
 
 /** KvNode is the node's RaftNode: session-wrapped KV commands in, session results out. */
 export type KvNode = RaftNode<NodeEntry, NodeKvQuery, SessionResult<KvResult>>;
+
+/** HostedNode is the node's RaftNode when it hosts a `--machine` plugin (the same object as `node`). */
+export type HostedNode = RaftNode<SessionCommand<unknown>, unknown, SessionResult<HostedResult>>;
 
 /** What Operations needs from the node it runs on. */
 export interface OperationsContext {
@@ -39,6 +43,8 @@ export interface OperationsContext {
   readonly metrics: NodeMetrics;
   /** Tells a node waiting as a non-member which cluster it is being added to (waiting-room.ts). */
   readonly admitNewMember?: (id: string, peerAddress: string) => Promise<void>;
+  /** True when the node hosts a `--machine` plugin: `node` is then a HostedNode, and KV requests are refused. */
+  readonly hostsMachine?: boolean;
 }
 
 /** AddMemberRequest is the body of `POST /v1/members`. */
@@ -80,6 +86,7 @@ export class Operations {
 
   /** write applies a KV command once (deduplicated by `dedup`) and answers where it applied. */
   write(command: NodeKvCommand, dedup: Dedup): Promise<KvWriteResult> {
+    if (this.context.hostsMachine === true) return Promise.reject(kvNotHosted());
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('write', deadline, (timeoutMs) => this.writeHere(command, dedup, timeoutMs), (timeoutMs) => ({ kind: 'write', command, dedup, timeoutMs })) as Promise<KvWriteResult>;
   }
@@ -87,6 +94,7 @@ export class Operations {
   /** read answers a get: linearizable (ReadIndex or lease, on the leader), or local when `stale`. */
   read(key: string, stale: boolean): Promise<KvReadResult> {
     this.context.metrics.read();
+    if (this.context.hostsMachine === true) return Promise.reject(kvNotHosted());
     if (stale) {
       if (this.stopping) return Promise.reject(new OperationError('SHUTTING_DOWN', 'this node is shutting down'));
       const outcome = this.context.node.query({ op: 'get', key });
@@ -95,6 +103,27 @@ export class Operations {
     }
     const deadline = performance.now() + this.context.requestTimeoutMs;
     return this.route('read', deadline, (timeoutMs) => this.readHere(key, timeoutMs), (timeoutMs) => ({ kind: 'read', key, timeoutMs })) as Promise<KvReadResult>;
+  }
+
+  /** hostsMachine is true when the node hosts a `--machine` state machine instead of the KV store. */
+  get hostsMachine(): boolean {
+    return this.context.hostsMachine === true;
+  }
+
+  /** machineCommand applies a command of the hosted machine once (deduplicated by `dedup`). */
+  machineCommand(command: unknown, dedup: Dedup): Promise<HostedResult> {
+    if (!this.hostsMachine) return Promise.reject(machineNotHosted());
+    const deadline = performance.now() + this.context.requestTimeoutMs;
+    return this.route('write', deadline, (timeoutMs) => this.machineCommandHere(command, dedup, timeoutMs), (timeoutMs) => ({ kind: 'machineCommand', command, dedup, timeoutMs })) as Promise<HostedResult>;
+  }
+
+  /** machineQuery answers a query of the hosted machine: linearizable, or local when `stale`. */
+  machineQuery(query: unknown, stale: boolean): Promise<HostedResult> {
+    if (!this.hostsMachine) return Promise.reject(machineNotHosted());
+    if (this.stopping) return Promise.reject(new OperationError('SHUTTING_DOWN', 'this node is shutting down'));
+    if (stale) return Promise.resolve(applied(this.hostedNode().query(query)));
+    const deadline = performance.now() + this.context.requestTimeoutMs;
+    return this.route('read', deadline, (timeoutMs) => this.machineQueryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'machineQuery', query, timeoutMs })) as Promise<HostedResult>;
   }
 
   /** query answers any NodeKvQuery linearizably on the leader (multi-key get, size: the Redis-protocol front). */
@@ -176,6 +205,10 @@ export class Operations {
           if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
           return { ok: true, result: await this.queryHere(payload.query, timeoutMs) };
         }
+        case 'machineCommand':
+          return { ok: true, result: await this.machineCommandHere(payload.command, payload.dedup, timeoutMs) };
+        case 'machineQuery':
+          return { ok: true, result: await this.machineQueryHere(payload.query, timeoutMs) };
         case 'addMember':
           return { ok: true, result: await this.addMemberHere(payload, timeoutMs) };
         case 'removeMember':
@@ -305,6 +338,44 @@ export class Operations {
     }
   }
 
+  /** hostedNode is the node as a HostedNode; NOT_IMPLEMENTED (certainly not applied) on a KV node. */
+  private hostedNode(): HostedNode {
+    if (this.context.hostsMachine !== true) throw machineNotHosted();
+    return this.context.node as unknown as HostedNode;
+  }
+
+  private async machineCommandHere(command: unknown, dedup: Dedup, timeoutMs: number): Promise<HostedResult> {
+    const node = this.hostedNode();
+    const now = Date.now();
+    const entry = dedup.kind === 'key' ? idempotentCommand(dedup.key, dedup.requestHash, command, now) : dedup.kind === 'session' ? sessionCommand(dedup.clientId, dedup.sequence, command, now) : untrackedCommand(command, now);
+    const started = performance.now();
+    let outcome: SessionResult<HostedResult>;
+    try {
+      outcome = await withTimeout(node.propose(entry), timeoutMs, () => new OperationError('TIMEOUT', `the command was not answered within ${Math.round(timeoutMs)} ms; it may still apply`));
+    } catch (error) {
+      const failure = operationErrorOf(error);
+      this.context.metrics.proposal(failure.code);
+      throw failure;
+    }
+    this.context.metrics.proposal('OK', performance.now() - started);
+    switch (outcome.status) {
+      case 'applied':
+        return outcome.result;
+      case 'failed':
+        // The machine's apply threw (on every replica alike): the command changed nothing.
+        throw new OperationError('BAD_REQUEST', outcome.message);
+      case 'rejected':
+        throw new OperationError(outcome.code === 'INVALID_SESSION_COMMAND' ? 'BAD_REQUEST' : outcome.code, outcome.message);
+      case 'ticked':
+        throw new OperationError('INTERNAL', 'a command was answered as a session tick');
+    }
+  }
+
+  private async machineQueryHere(query: unknown, timeoutMs: number): Promise<HostedResult> {
+    const node = this.hostedNode();
+    return applied(await withTimeout(node.read(query), timeoutMs, () => new OperationError('TIMEOUT', `the query was not answered within ${Math.round(timeoutMs)} ms`)));
+  }
+
   private async readHere(key: string, timeoutMs: number): Promise<KvReadResult> {
     return (await this.queryHere({ op: 'get', key }, timeoutMs)) as KvReadResult;
   }
@@ -375,6 +446,20 @@ export class Operations {
     });
     return withTimeout(transfer, timeoutMs, () => adminTimeout('the leadership transfer'));
   }
+}
+
+/** applied unwraps a hosted query's answer (queries pass through the session wrapper as `applied`). */
+function applied(outcome: SessionResult<HostedResult>): HostedResult {
+  if (outcome.status !== 'applied') throw new OperationError('INTERNAL', `unexpected query answer ${outcome.status}`);
+  return outcome.result;
+}
+
+function machineNotHosted(): OperationError {
+  return new OperationError('NOT_IMPLEMENTED', 'this node hosts the KV store (use /v1/kv); start it with --machine to host a state machine');
+}
+
+function kvNotHosted(): OperationError {
+  return new OperationError('NOT_IMPLEMENTED', 'this node hosts a --machine state machine, not the KV store (use /v1/command and /v1/query)');
 }
 
 function adminTimeout(what: string): OperationError {

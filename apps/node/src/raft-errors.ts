@@ -12,8 +12,8 @@ export function operationErrorOf(error: unknown): OperationError {
   if (error instanceof NotLeaderError) return new OperationError('NO_LEADER', error.message, error.leaderHint);
   if (error instanceof ProposalDroppedError) return new OperationError('NO_LEADER', `the leader dropped the proposal (${error.reason}); it was not applied`, error.leaderHint);
   if (error instanceof NodeStoppedError) return new OperationError('SHUTTING_DOWN', 'this node is shutting down');
-  // TimeoutError is an OutcomeUnknownError whose code is TIMEOUT.
-  if (error instanceof OutcomeUnknownError) return new OperationError(error.code === 'TIMEOUT' ? 'TIMEOUT' : 'OUTCOME_UNKNOWN', error.message);
+  // TimeoutError is an OutcomeUnknownError whose code is PROPOSAL_TIMEOUT.
+  if (error instanceof OutcomeUnknownError) return new OperationError(error.code === 'PROPOSAL_TIMEOUT' ? 'TIMEOUT' : 'OUTCOME_UNKNOWN', error.message);
   if (error instanceof ReadTimeoutError) return new OperationError('TIMEOUT', error.message);
   if (error instanceof RequestRefusedError) {
     if (error.reason === 'not-leader' || error.reason === 'leader-not-ready') return new OperationError('NO_LEADER', error.message, error.leaderHint);

@@ -18,6 +18,7 @@ import {
   type QueryResult,
 } from '@raftkit/client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Dedup } from './forwarding.js';
 import type { HttpContext } from './http/context.js';
 import { safeHeaderValue } from './http/header-value.js';
 import { commandProblem } from './kv/kv-state-machine.js';
@@ -192,6 +193,8 @@ async function run(context: HttpContext, connection: Connection, request: Client
       return context.status();
     case 'query': {
       authorizeConnection(context, connection, 'read');
+      // A --machine node answers the hosted machine's queries as { result, index } (a map, as every answer).
+      if (context.operations.hostsMachine) return (await context.operations.machineQuery(request.query, request.stale === true)) as unknown as QueryResult;
       const query = request.query as unknown as Record<string, unknown> | undefined;
       if (typeof query !== 'object' || query === null || query['op'] !== 'get') throw new OperationError('BAD_REQUEST', 'a query is { op: "get", key }');
       const problem = keyProblem(query['key']);
@@ -200,6 +203,7 @@ async function run(context: HttpContext, connection: Connection, request: Client
     }
     case 'command': {
       authorizeConnection(context, connection, 'write');
+      if (context.operations.hostsMachine) return (await context.operations.machineCommand(request.command, sessionOf(request.session))) as unknown as CommandResult;
       const problem = commandProblem(request.command);
       if (problem !== undefined) throw new OperationError('BAD_REQUEST', problem);
       if (request.command.op === 'put' && request.command.value.byteLength > context.maxBodyBytes) {
@@ -217,6 +221,17 @@ async function run(context: HttpContext, connection: Connection, request: Client
     default:
       throw new OperationError('BAD_REQUEST', `unknown request type ${JSON.stringify((request as { type?: unknown }).type)}`);
   }
+}
+
+/** sessionOf checks a command's SessionStamp. */
+function sessionOf(session: unknown): Dedup {
+  const stamp = session as Record<string, unknown> | undefined;
+  const clientId = stamp?.['clientId'];
+  const sequence = stamp?.['sequence'];
+  if (typeof clientId !== 'string' || clientId === '' || typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) {
+    throw new OperationError('BAD_REQUEST', 'a command needs a session { clientId, sequence >= 1 }');
+  }
+  return { kind: 'session', clientId, sequence };
 }
 
 /** authorizeConnection checks the connection's `hello` token allows `needed` (throws UNAUTHORIZED / FORBIDDEN). */

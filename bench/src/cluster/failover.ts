@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@raftkit/client';
-import type { LocalCluster } from '../launcher/local-cluster.js';
+import type { LocalCluster } from '@raftkit/node/testing';
 import { errorKind } from '../load/index.js';
 
 /** FailoverRun is one repetition. */

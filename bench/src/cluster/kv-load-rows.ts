@@ -4,8 +4,7 @@
  * chosen by worker and sequence so concurrent workers spread over the keys.
  */
 import { randomBytes } from 'node:crypto';
-import type { LocalCluster } from '../launcher/local-cluster.js';
-import type { NodeProcess } from '../launcher/node-process.js';
+import type { LocalCluster, NodeProcess } from '@raftkit/node/testing';
 import { createHttpTarget, describeErrors, expectStatus, runLoad, type LoadResult } from '../load/index.js';
 import { forEachConcurrently } from './concurrently.js';
 import { createClientDriver, createHttpDriver, type KvDriver, type Via } from './kv-drivers.js';

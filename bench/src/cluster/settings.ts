@@ -1,7 +1,7 @@
 /**
  * The cluster benchmark's knobs, with environment overrides for a quicker or a longer run.
  */
-import type { NodeFlags } from '../launcher/local-cluster.js';
+import type { NodeFlags } from '@raftkit/node/testing';
 
 /** ClusterBenchSettings is everything the phases need to know. */
 export interface ClusterBenchSettings {

@@ -11,8 +11,7 @@
  * is inside that time; `HTTP up` says how much of it was start-up.
  */
 import { randomBytes } from 'node:crypto';
-import { LocalCluster, status, type StatusBody } from '../launcher/local-cluster.js';
-import { waitFor } from '../launcher/wait-for.js';
+import { LocalCluster, status, waitFor, type StatusBody } from '@raftkit/node/testing';
 import { createHttpTarget, expectStatus, type HttpTarget } from '../load/index.js';
 import { forEachConcurrently } from './concurrently.js';
 import type { ClusterBenchSettings } from './settings.js';
@@ -67,7 +66,7 @@ export async function measureSnapshotInstall(settings: ClusterBenchSettings): Pr
   // node would catch up from it instead of from the snapshot.
   const snapshotTrailing = Math.min(100, Math.floor(values / 4));
   const flags = { ...settings.nodeFlags, 'snapshot-entries': String(snapshotEntries), 'snapshot-trailing': String(snapshotTrailing) };
-  const cluster = await LocalCluster.create(['s1', 's2', 's3'], flags);
+  const cluster = await LocalCluster.create(['s1', 's2', 's3'], { flags });
   try {
     const leader = await cluster.start();
     const target = createHttpTarget(leader.http, { connections: 16, timeoutMs: 30_000 });

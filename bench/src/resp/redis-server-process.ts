@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../launcher/wait-for.js';
+import { waitFor } from '@raftkit/node/testing';
 
 /** RedisServer is a running redis-server. */
 export interface RedisServer {

@@ -97,10 +97,16 @@ export interface RaftkitClient {
   /**
    * command applies a write once, retrying with the same SessionStamp until it is answered or
    * the deadline passes. Rejects with a RaftkitClientError subclass (see README's error table).
+   * Generic over the node's machine: a KV node takes `KvCommand`s (the defaults); a node started
+   * with `--machine` takes that machine's commands and answers with its results (`C`, `R`: the
+   * plugin's own types; they travel as msgpack, so plain data).
    */
-  command(command: KvCommand): Promise<CommandResult>;
-  /** query reads; linearizable unless `stale`. Reads change nothing, so any failure is retried. */
-  query(query: KvQuery, options?: QueryOptions): Promise<QueryResult>;
+  command<C = KvCommand, R = CommandResult>(command: C): Promise<R>;
+  /**
+   * query reads; linearizable unless `stale`. Reads change nothing, so any failure is retried.
+   * Generic as `command`: `KvQuery` on a KV node, the machine's queries on a `--machine` node.
+   */
+  query<Q = KvQuery, R = QueryResult>(query: Q, options?: QueryOptions): Promise<R>;
   /** status returns the status of the node the client is connected to. */
   status(): Promise<NodeStatusSummary>;
   /** close closes the connection and rejects every pending call with ClientClosedError. */
@@ -186,7 +192,7 @@ class Client implements RaftkitClient {
     return this.session.clientId;
   }
 
-  async command(command: KvCommand): Promise<CommandResult> {
+  async command<C = KvCommand, R = CommandResult>(command: C): Promise<R> {
     const deadline = performance.now() + this.deadlineMs;
     // The sequence is taken here, once: every attempt below reuses this stamp.
     const session = await this.session.take(deadline, this.closing.signal);
@@ -194,21 +200,24 @@ class Client implements RaftkitClient {
       if (this.closing.signal.aborted) throw new ClientClosedError('the client was closed', true);
       throw new TimeoutError(`the command waited ${this.deadlineMs} ms for its session and was never sent`);
     }
-    const accept = command.op === 'cas' ? isCasCommandResult : isCommandResult;
+    // A KV node answers a CommandResult; a --machine node { result, index }, of which the caller gets `result`.
+    const kv = isKvCommand(command);
+    const accept = kv ? (command.op === 'cas' ? isCasCommandResult : isCommandResult) : isMachineAnswer;
     try {
-      const result = await this.call('command', { type: 'command', command, session }, accept, deadline, session);
+      const result = await this.call('command', { type: 'command', command, session } as RequestBody, accept, deadline, session);
       this.session.settle(session, 'applied');
-      return result;
+      return (kv ? result : (result as MachineAnswer).result) as R;
     } catch (error) {
       this.session.settle(session, fateOf(error));
       throw error;
     }
   }
 
-  query(query: KvQuery, options: QueryOptions = {}): Promise<QueryResult> {
+  query<Q = KvQuery, R = QueryResult>(query: Q, options: QueryOptions = {}): Promise<R> {
     // Absent keys are omitted, never sent as msgpack `undefined`, which other readers reject.
-    const body: RequestBody = options.stale === true ? { type: 'query', query, stale: true } : { type: 'query', query };
-    return this.call('query', body, isQueryResult, performance.now() + this.deadlineMs);
+    const body = (options.stale === true ? { type: 'query', query, stale: true } : { type: 'query', query }) as RequestBody;
+    if (isKvQuery(query)) return this.call('query', body, isQueryResult, performance.now() + this.deadlineMs) as Promise<R>;
+    return this.call('query', body, isMachineAnswer, performance.now() + this.deadlineMs).then((answer) => answer.result as R);
   }
 
   status(): Promise<NodeStatusSummary> {
@@ -352,6 +361,25 @@ function positive(name: string, value: number): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** isKvCommand tells a KvCommand (whose answer is checked) from a hosted machine's command. */
+function isKvCommand(command: unknown): command is KvCommand {
+  return isRecord(command) && typeof command['key'] === 'string' && (command['op'] === 'put' || command['op'] === 'delete' || command['op'] === 'cas');
+}
+
+function isKvQuery(query: unknown): query is KvQuery {
+  return isRecord(query) && query['op'] === 'get' && typeof query['key'] === 'string';
+}
+
+/** MachineAnswer is how a --machine node answers: the machine's result and the log index it reflects. */
+interface MachineAnswer {
+  readonly result: unknown;
+  readonly index: number;
+}
+
+function isMachineAnswer(answer: unknown): answer is MachineAnswer {
+  return isRecord(answer) && typeof answer['index'] === 'number' && 'result' in answer;
 }
 
 function isCommandResult(result: unknown): result is CommandResult {

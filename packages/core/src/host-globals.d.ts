@@ -12,3 +12,15 @@ declare function setTimeout(callback: () => void, ms?: number): unknown;
 declare function clearTimeout(handle: unknown): void;
 declare const performance: { now(): number };
 declare const queueMicrotask: (callback: () => void) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as the DOM and Node typings declare it, so the declarations merge.
+declare interface AbortSignal {
+  readonly aborted: boolean;
+  readonly reason: any;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+declare class AbortController {
+  readonly signal: AbortSignal;
+  abort(reason?: any): void;
+}
+declare function structuredClone<T>(value: T): T;

@@ -2,8 +2,9 @@ export * from './raft/index.js';
 export type { ApplyMeta, Clock, Codec, StateMachine, Transport } from './runtime/interfaces.js';
 export type { SnapshotSenderOptions } from './runtime/snapshot-sender.js';
 export { createRealClock, createVirtualClock, type VirtualClock } from './runtime/clock.js';
-export { createJsonCodec } from './runtime/codec.js';
+export { CodecError, createJsonCodec, type CodecErrorCode } from './runtime/codec.js';
 export {
+  NoLeaderError,
   NodeStoppedError,
   NotLeaderError,
   OutcomeUnknownError,
@@ -17,6 +18,7 @@ export {
 export {
   createRaftNode,
   type RaftNode,
+  type MessageRefusedEvent,
   type RaftNodeConfig,
   type RaftNodeEvents,
   type RaftNodeInspector,
@@ -24,6 +26,20 @@ export {
   type RaftNodeStatus,
   type RoleChangedEvent,
 } from './runtime/raft-node.js';
+export {
+  createLeaderForwarding,
+  ForwardedApplyError,
+  ForwardedOutcomeUnknownError,
+  type LeaderForwarding,
+  type LeaderForwardingOptions,
+} from './runtime/leader-forwarding.js';
+export {
+  supportsPeerRequests,
+  type PeerRequestFailure,
+  type PeerRequestHandler,
+  type PeerRequests,
+  type RequestTransport,
+} from './runtime/peer-requests.js';
 export type { AppendOptions, LoadedState, Storage } from './storage/storage.js';
 export { createMemoryStorage, MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
 // Client sessions and idempotency keys (Raft thesis §6.3).

@@ -5,11 +5,11 @@
  * messages, concatenated without re-encoding.
  *
  * Decoding trusts nothing: a frame that is not a msgpack array of objects with a string `type`,
- * `from` equal to the peer the handshake authenticated and `to` equal to this node is refused
- * whole, and the caller closes the connection.
+ * `from` equal to the peer the handshake authenticated and `to` equal to this node, each of
+ * which passes core's `validateMessage`, is refused whole, and the caller closes the connection.
  */
 import { Packr } from 'msgpackr';
-import type { Message, NodeId } from '@raftkit/core';
+import { MessageValidationError, validateMessage, type Message, type MessageLimits, type NodeId } from '@raftkit/core';
 
 /**
  * Plain msgpack maps (no msgpackr records) so any msgpack implementation can read the frames;
@@ -55,31 +55,49 @@ export function encodeFrame(messages: readonly Uint8Array[]): Uint8Array {
   return frame;
 }
 
+/**
+ * FrameRefusal names why a frame was refused: `malformed-frame` (not msgpack, not an array of
+ * objects with a string type, or a message from another sender or to another node) or
+ * `invalid-message` (a message of the wrong shape for its type, see core's `validateMessage`).
+ */
+export type FrameRefusal = 'malformed-frame' | 'invalid-message';
+
 /** DecodedFrame is a valid frame's messages, or why the frame was refused. */
-export type DecodedFrame = { readonly ok: true; readonly messages: readonly Message[] } | { readonly ok: false; readonly reason: string };
+export type DecodedFrame =
+  | { readonly ok: true; readonly messages: readonly Message[] }
+  | { readonly ok: false; readonly refusal: FrameRefusal; readonly reason: string };
+
+const malformed = (reason: string): DecodedFrame => ({ ok: false, refusal: 'malformed-frame', reason });
 
 /**
  * decodeFrame decodes and checks a frame received from the authenticated peer `from` by node
- * `self`. The checks are minimal on purpose (the peer authenticated and runs the same core); they
- * stop what would break the transport's promise: a message from anyone but the connected peer,
- * or addressed to another node.
+ * `self`: the transport's own promise (a message from the connected peer, to this node), then
+ * each message's shape with `validateMessage` under `limits`, so a malformed message never
+ * reaches the node. It never throws.
  */
-export function decodeFrame(bytes: Uint8Array, from: NodeId, self: NodeId): DecodedFrame {
+export function decodeFrame(bytes: Uint8Array, from: NodeId, self: NodeId, limits: MessageLimits = {}): DecodedFrame {
   let value: unknown;
   try {
     value = decodeValue(bytes);
   } catch (error) {
-    return { ok: false, reason: `not msgpack (${(error as Error).message})` };
+    return malformed(`not msgpack (${(error as Error).message})`);
   }
-  if (!Array.isArray(value)) return { ok: false, reason: 'not an array of messages' };
+  if (!Array.isArray(value)) return malformed('not an array of messages');
+  const messages: Message[] = [];
   for (const [index, message] of value.entries()) {
     if (typeof message !== 'object' || message === null || Array.isArray(message) || message instanceof Uint8Array) {
-      return { ok: false, reason: `message ${index} is not an object` };
+      return malformed(`message ${index} is not an object`);
     }
     const record = message as Record<string, unknown>;
-    if (typeof record['type'] !== 'string') return { ok: false, reason: `message ${index} has no string type` };
-    if (record['from'] !== from) return { ok: false, reason: `message ${index} claims to be from ${String(record['from'])}, not the connected peer ${from}` };
-    if (record['to'] !== self) return { ok: false, reason: `message ${index} is addressed to ${String(record['to'])}, not ${self}` };
+    if (typeof record['type'] !== 'string') return malformed(`message ${index} has no string type`);
+    if (record['from'] !== from) return malformed(`message ${index} claims to be from ${String(record['from']).slice(0, 80)}, not the connected peer ${from}`);
+    if (record['to'] !== self) return malformed(`message ${index} is addressed to ${String(record['to']).slice(0, 80)}, not ${self}`);
+    try {
+      messages.push(validateMessage(message, limits));
+    } catch (error) {
+      if (!(error instanceof MessageValidationError)) throw error;
+      return { ok: false, refusal: 'invalid-message', reason: `message ${index} (${record['type'].slice(0, 40)}): ${error.message}` };
+    }
   }
-  return { ok: true, messages: value as Message[] };
+  return { ok: true, messages };
 }

@@ -11,8 +11,9 @@
  * With a shared secret each proof is HMAC-SHA256(secret, role, cluster, both ids, the OTHER
  * side's nonce), so each side proves it knows the secret without sending it, a recorded proof is
  * useless on another connection (the nonce is new), and a proof made for one direction or pair of
- * nodes does not fit another. Proofs are compared in constant time. The secret authenticates; it
- * does not encrypt: run over a private network or put TLS in front (`wss://` addresses).
+ * nodes does not fit another. Proofs are compared in constant time. The secret authenticates the
+ * connection; it does not encrypt it nor protect the frames after the handshake: on a network
+ * you do not control, use the `tls` option as well (mutual TLS, see the README).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NodeId } from '@raftkit/core';

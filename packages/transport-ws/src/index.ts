@@ -7,9 +7,12 @@ export {
   WsTransportConfigError,
   type ListenOptions,
   type PeerAddresses,
+  type PeerTlsOptions,
   type WsTransportConfigErrorCode,
   type WsTransportOptions,
 } from './options.js';
 export type { LogFields, WsTransportLogger } from './logger.js';
 export type { RefusalReason } from './handshake.js';
+export { CloseCode } from './peer-connection.js';
+export type { FrameRefusal } from './frame-codec.js';
 export { PeerRequestError, type PeerRequestErrorCode, type RequestHandler } from './request-channel.js';

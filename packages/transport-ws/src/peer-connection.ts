@@ -4,8 +4,11 @@
  * It owns no policy: which connection to keep, what to count and log, and when to redial are the
  * transport's, told through `ConnectionHooks`.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { NodeId } from '@raftkit/core';
 import type { RawData, WebSocket } from 'ws';
+import { watchHandshakeBytes } from './handshake-budget.js';
 import { decodeValue, encodeValue } from './frame-codec.js';
 import {
   checkWelcome,
@@ -18,7 +21,11 @@ import {
   type RefusalReason,
 } from './handshake.js';
 
-/** Close codes the transport uses (4000–4999 are for applications; 1009 is ws's "too big"). */
+/**
+ * CloseCode lists the WebSocket close codes the transport uses (4000–4999 are for applications;
+ * 1009 is ws's "too big"). The close reason says more: a RefusalReason for 4000, `invalid-message`
+ * for 4004.
+ */
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
@@ -27,6 +34,8 @@ export const CloseCode = {
   protocolError: 4001,
   replaced: 4002,
   handshakeTimeout: 4003,
+  /** A message in a frame failed validation (`validateMessage`); the reason is `invalid-message`. */
+  invalidMessage: 4004,
 } as const;
 
 /** ConnectionHooks is how a connection reports to the transport. */
@@ -51,6 +60,8 @@ export interface HandshakeContext {
   readonly clusterId: string;
   readonly secret: string | Uint8Array | undefined;
   readonly handshakeTimeoutMs: number;
+  /** Bytes the socket may deliver before the handshake completes. */
+  readonly maxHandshakeBytes: number;
 }
 
 type State = 'handshaking' | 'open' | 'closing' | 'closed';
@@ -66,6 +77,8 @@ export class PeerConnection {
   private readonly nonce = createNonce();
   private expecting: 'challenge' | 'welcome' | 'hello';
   private readonly timer: NodeJS.Timeout;
+  /** Stops counting handshake bytes; replaced once the socket is known. */
+  private stopBudget: () => void = () => {};
 
   private constructor(
     readonly ws: WebSocket,
@@ -86,6 +99,7 @@ export class PeerConnection {
     ws.on('error', (error) => hooks.error(this, error));
     ws.on('close', (code, reason) => {
       clearTimeout(this.timer);
+      this.stopBudget();
       this.state = 'closed';
       hooks.closed(this, code, reason.toString());
     });
@@ -93,7 +107,14 @@ export class PeerConnection {
 
   /** dial wraps a client WebSocket opened towards `peer`; the acceptor speaks first. */
   static dial(ws: WebSocket, peer: NodeId, remote: string, context: HandshakeContext, hooks: ConnectionHooks): PeerConnection {
-    return new PeerConnection(ws, 'dialer', remote, peer, context, hooks);
+    const connection = new PeerConnection(ws, 'dialer', remote, peer, context, hooks);
+    // ws attaches to the socket between 'upgrade' and 'open'; the budget goes on after it.
+    let socket: Duplex | undefined;
+    ws.once('upgrade', (response: IncomingMessage) => (socket = response.socket));
+    ws.once('open', () => {
+      if (socket !== undefined) connection.watchBudget(socket);
+    });
+    return connection;
   }
 
   /** accept wraps an incoming WebSocket and sends the challenge. */
@@ -103,10 +124,22 @@ export class PeerConnection {
     context: HandshakeContext,
     hooks: ConnectionHooks,
     checkHello: (hello: HelloRecord, nonce: Uint8Array) => RefusalReason | undefined,
+    socket: Duplex,
   ): PeerConnection {
     const connection = new PeerConnection(ws, 'acceptor', remote, undefined, context, hooks, checkHello);
+    connection.watchBudget(socket);
     ws.send(encodeValue({ kind: 'challenge', version: PROTOCOL_VERSION, nonce: connection.nonce }));
     return connection;
+  }
+
+  /** watchBudget cuts the socket off once it delivered more than `maxHandshakeBytes` while handshaking. */
+  private watchBudget(socket: Duplex): void {
+    if (this.state !== 'handshaking') return;
+    this.stopBudget = watchHandshakeBytes(socket, this.context.maxHandshakeBytes, (bytes) => {
+      if (this.state !== 'handshaking') return;
+      this.hooks.protocolError(this, `${bytes} bytes before the handshake completed (maxHandshakeBytes ${this.context.maxHandshakeBytes})`);
+      this.terminate();
+    });
   }
 
   /** open is true once the handshake succeeded and until the connection starts closing. */
@@ -127,15 +160,21 @@ export class PeerConnection {
   /** close starts the closing handshake; nothing more is delivered from this connection. */
   close(code: number, reason: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    const authenticated = this.state === 'open';
     this.state = 'closing';
     clearTimeout(this.timer);
+    this.stopBudget();
     this.ws.close(code, reason);
+    // An unauthenticated socket does not get ws's 30 s to answer the closing handshake: it is
+    // cut off shortly after the close frame (and a refusal record before it) went out.
+    if (!authenticated) setTimeout(() => this.ws.terminate(), Math.min(1000, this.context.handshakeTimeoutMs)).unref();
   }
 
   /** terminate drops the socket at once (shutdown, a dead peer). */
   terminate(): void {
     if (this.state !== 'closed') this.state = 'closing';
     clearTimeout(this.timer);
+    this.stopBudget();
     this.ws.terminate();
   }
 
@@ -223,6 +262,7 @@ export class PeerConnection {
 
   private becomeOpen(): void {
     clearTimeout(this.timer);
+    this.stopBudget();
     this.state = 'open';
     this.hooks.opened(this);
   }

@@ -14,7 +14,7 @@
  * never written to a socket (no connection, too large) certainly was not; one whose connection
  * dropped, or whose answer did not come in time, may have been.
  */
-import type { NodeId } from '@raftkit/core';
+import type { NodeId, PeerRequestFailure } from '@raftkit/core';
 import { decodeValue, encodeValue, MAX_FRAME_HEADER_BYTES } from './frame-codec.js';
 
 /** PeerRequestErrorCode says why a request failed. */
@@ -35,7 +35,7 @@ export type PeerRequestErrorCode =
   | 'CLOSED';
 
 /** PeerRequestError rejects `request`; `maybeHandled` says whether the peer may have acted on it. */
-export class PeerRequestError extends Error {
+export class PeerRequestError extends Error implements PeerRequestFailure {
   override readonly name = 'PeerRequestError';
   constructor(
     readonly code: PeerRequestErrorCode,

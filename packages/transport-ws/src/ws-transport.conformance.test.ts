@@ -20,7 +20,7 @@ describeTransportConformance(
       }
       const peers = Object.fromEntries(ids.map((id) => [id, `127.0.0.1:${(servers.get(id)!.address() as AddressInfo).port}`]));
       const transports = Object.fromEntries(
-        ids.map((id) => [id, createWsTransport({ id, clusterId: 'conformance', listen: { server: servers.get(id)! }, peers, reconnect: { minMs: 5, maxMs: 40 }, logger: {} })]),
+        ids.map((id) => [id, createWsTransport({ id, clusterId: 'conformance', listen: { server: servers.get(id)! }, peers, secret: 'conformance-secret', reconnect: { minMs: 5, maxMs: 40 }, logger: {} })]),
       );
       return {
         transports,

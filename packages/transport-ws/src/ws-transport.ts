@@ -20,11 +20,11 @@
  * (`bufferedAmount`) stays within `maxQueueBytes`; otherwise it is dropped. The runtime's
  * snapshot window gives end-to-end flow control on top.
  */
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Message, NodeId, Transport } from '@raftkit/core';
+import type { Message, MessageLimits, NodeId, PeerRequests, Transport } from '@raftkit/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createBackoff, type Backoff } from './backoff.js';
 import { decodeFrame, encodeValue, MAX_FRAME_HEADER_BYTES } from './frame-codec.js';
@@ -68,8 +68,11 @@ export interface WsPeerTraffic {
   readonly bytesReceived: number;
 }
 
-/** WsTransport is a `Transport` plus what a WebSocket deployment needs. */
-export interface WsTransport extends Transport {
+/**
+ * WsTransport is a `Transport` plus what a WebSocket deployment needs, with core's PeerRequests
+ * capability (so `createLeaderForwarding` from `@raftkit/core` runs on it).
+ */
+export interface WsTransport extends Transport, PeerRequests {
   /** address is where the transport listens; valid after `start` (so tests can listen on port 0). */
   address(): { readonly host: string; readonly port: number };
   /** stats counts frames, messages, drops and connections since the transport was created. */
@@ -146,6 +149,11 @@ class WsTransportImpl implements WsTransport {
   private readonly handshake: HandshakeContext;
   private readonly hooks: ConnectionHooks;
   private readonly channel: RequestChannel;
+  private readonly limits: MessageLimits;
+  /** Sockets accepted on the peer path and not yet closed (handshaking or open). */
+  private accepted = 0;
+  /** Set while the connection cap refuses sockets, so the refusal is logged once, not per socket. */
+  private overCapacity = false;
 
   constructor(private readonly options: ResolvedOptions) {
     this.channel = new RequestChannel(options.maxPayloadBytes, (connection, reason) => {
@@ -154,7 +162,15 @@ class WsTransportImpl implements WsTransport {
       peerConnection.close(CloseCode.protocolError, 'malformed frame');
     });
     this.peerSource = options.peers;
-    this.handshake = { self: options.id, clusterId: options.clusterId, secret: options.secret, handshakeTimeoutMs: options.handshakeTimeoutMs };
+    this.handshake = {
+      self: options.id,
+      clusterId: options.clusterId,
+      secret: options.secret,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      maxHandshakeBytes: options.maxHandshakeBytes,
+    };
+    // A message's data is bounded by the frame that carries it.
+    this.limits = { maxEntryBytes: options.maxPayloadBytes, maxChunkBytes: options.maxPayloadBytes };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
     this.hooks = {
       opened: (connection) => this.opened(connection),
@@ -174,6 +190,9 @@ class WsTransportImpl implements WsTransport {
     if (this.state !== 'starting') return; // closed while listening: shutdown cleans up
     this.handler = onMessage;
     this.state = 'started';
+    if (this.options.secret === undefined && this.options.tls === undefined) {
+      this.options.logger.warn('peers are not authenticated (insecure): anyone who reaches the peer port can act as a member; give a secret or tls', { insecure: true });
+    }
     if (this.options.keepAliveMs > 0) {
       this.keepAlive = setInterval(() => this.keepAliveRound(), this.options.keepAliveMs);
       this.keepAlive.unref();
@@ -342,11 +361,18 @@ class WsTransportImpl implements WsTransport {
     if (link.connection !== undefined || link.dialing !== undefined || link.dialTimer !== undefined) return;
     const address = this.peers()[link.id];
     if (address === undefined) return;
-    const url = peerUrl(address, this.options.path);
+    const tls = this.options.tls;
+    const url = peerUrl(address, this.options.path, tls !== undefined);
+    if (tls !== undefined && !url.startsWith('wss://')) {
+      // With TLS configured, a plain address would send Raft traffic in the clear: never dial it.
+      this.options.logger.error(`not dialing ${link.id} at ${url}: tls is configured, so peers are dialed with wss:// only`, { peer: link.id });
+      return;
+    }
     const ws = new WebSocket(url, {
       maxPayload: this.options.maxPayloadBytes,
       perMessageDeflate: false,
       handshakeTimeout: this.options.handshakeTimeoutMs,
+      ...(tls === undefined ? {} : { cert: tls.cert, key: tls.key, ca: tls.ca as string | Buffer | (string | Buffer)[] }),
     });
     link.dialedAddress = address;
     link.dialing = PeerConnection.dial(ws, link.id, url, this.handshake, this.hooks);
@@ -396,9 +422,32 @@ class WsTransportImpl implements WsTransport {
     if ('server' in listen) {
       this.server = listen.server;
     } else {
-      const server = createServer((_request, response) => {
+      const answer = (_request: IncomingMessage, response: ServerResponse): void => {
         response.writeHead(426, { 'content-type': 'text/plain' }).end('raftkit peer endpoint: WebSocket only\n');
-      });
+      };
+      // Slow or silent sockets (headers never finished, a TLS handshake never started) are cut
+      // off by the handshake deadline, checked every second rather than Node's default 30 s.
+      const timeouts = { headersTimeout: this.options.handshakeTimeoutMs, requestTimeout: this.options.handshakeTimeoutMs, connectionsCheckingInterval: 1000 };
+      const tls = this.options.tls;
+      const server =
+        tls === undefined
+          ? createServer(timeouts, answer)
+          : createHttpsServer(
+              { ...timeouts, cert: tls.cert, key: tls.key, ca: tls.ca as string | Buffer | (string | Buffer)[], requestCert: true, rejectUnauthorized: true, handshakeTimeout: this.options.handshakeTimeoutMs },
+              answer,
+            );
+      // Every TCP socket counts, before any HTTP or TLS: the cap holds for sockets that never upgrade.
+      server.maxConnections = this.options.maxConnections;
+      server.on('drop', () => this.refuseOverCapacity());
+      if (tls !== undefined) {
+        server.on('tlsClientError', (error: Error & { code?: string }, socket: { remoteAddress?: string; remotePort?: number }) => {
+          this.counters.refused++;
+          this.options.logger.warn(`refused a TLS connection from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: ${error.code ?? error.message}`, {
+            reason: error.code ?? error.message,
+            remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+          });
+        });
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(listen.port, listen.host, () => {
@@ -426,18 +475,41 @@ class WsTransportImpl implements WsTransport {
       if (this.ownServer) socket.destroy();
       return;
     }
-    if (this.state !== 'started') {
+    if (this.state !== 'started' || head.byteLength > this.options.maxHandshakeBytes) {
       socket.destroy();
       return;
     }
+    // A shared server's sockets are not capped by ours: count the peer upgrades here.
+    if (this.accepted >= this.options.maxConnections) {
+      this.refuseOverCapacity();
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    this.overCapacity = false;
+    this.accepted++;
+    socket.once('close', () => this.accepted--);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
-      const connection = PeerConnection.accept(ws, remote, this.handshake, this.hooks, (hello, nonce) =>
-        checkHello(hello, { self: this.options.id, clusterId: this.options.clusterId, secret: this.options.secret, nonce, isPeer: (id) => this.isPeer(id) }),
+      const connection = PeerConnection.accept(
+        ws,
+        remote,
+        this.handshake,
+        this.hooks,
+        (hello, nonce) => checkHello(hello, { self: this.options.id, clusterId: this.options.clusterId, secret: this.options.secret, nonce, isPeer: (id) => this.isPeer(id) }),
+        socket,
       );
       this.connections.add(connection);
     });
   };
+
+  /** refuseOverCapacity counts a socket refused by the connection cap, and logs the first of a run. */
+  private refuseOverCapacity(): void {
+    this.counters.refused++;
+    if (this.overCapacity) return;
+    this.overCapacity = true;
+    this.options.logger.warn(`refusing peer connections: ${this.options.maxConnections} open (maxConnections)`, { maxConnections: this.options.maxConnections });
+  }
 
   private opened(connection: PeerConnection): void {
     const peer = connection.peer!;
@@ -473,10 +545,11 @@ class WsTransportImpl implements WsTransport {
       this.counters.framesReceived++;
       return;
     }
-    const decoded = decodeFrame(data, peer, this.options.id);
+    const decoded = decodeFrame(data, peer, this.options.id, this.limits);
     if (!decoded.ok) {
       this.protocolError(connection, decoded.reason);
-      connection.close(CloseCode.protocolError, 'malformed frame');
+      if (decoded.refusal === 'invalid-message') connection.close(CloseCode.invalidMessage, decoded.refusal);
+      else connection.close(CloseCode.protocolError, 'malformed frame');
       return;
     }
     this.counters.framesReceived++;

@@ -3,14 +3,14 @@
  * their peer transports listen. The cluster id every peer handshake checks is derived from it.
  */
 import { createHash } from 'node:crypto';
-import { parseAddress, formatAddress } from './address.js';
 import { NodeConfigError } from './errors.js';
 import { nodeIdProblem } from './node-id.js';
+import { parsePeerAddress } from './peer-address.js';
 
-/** ClusterMember is one `id=host:port` of `--cluster`. */
+/** ClusterMember is one `id=host:port` (or `id=wss://host:port`) of `--cluster`. */
 export interface ClusterMember {
   readonly id: string;
-  /** The peer address, normalized to `host:port`. */
+  /** The peer address, normalized: `host:port`, or a `ws://` / `wss://` URL (see peer-address.ts). */
   readonly peerAddress: string;
 }
 
@@ -28,7 +28,7 @@ export function parseCluster(text: string): ClusterMember[] {
     if (idProblem !== undefined) throw new NodeConfigError('INVALID_CLUSTER', `--cluster: ${idProblem}`);
     if (seen.has(id)) throw new NodeConfigError('INVALID_CLUSTER', `--cluster: ${JSON.stringify(id)} is listed twice`);
     seen.add(id);
-    members.push({ id, peerAddress: formatAddress(parseAddress(item.slice(equals + 1), `--cluster member ${id}`)) });
+    members.push({ id, peerAddress: parsePeerAddress(item.slice(equals + 1), `--cluster member ${id}`) });
   }
   if (members.length === 0) throw new NodeConfigError('INVALID_CLUSTER', '--cluster names no member');
   return members;

@@ -34,7 +34,9 @@ export type NodeConfigErrorCode =
   /** `--join`: the member could not be asked (unreachable, or it refused). */
   | 'JOIN_FAILED'
   /** No such command. */
-  | 'UNKNOWN_COMMAND';
+  | 'UNKNOWN_COMMAND'
+  /** `--machine`: the module cannot be loaded or exports no state machine factory. */
+  | 'INVALID_MACHINE';
 
 /** NodeConfigError carries a `code` so scripts and tests can tell the cases apart. */
 export class NodeConfigError extends Error {

@@ -168,4 +168,11 @@ describe('node ids', () => {
     expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n/1'], env, cwd }))).toBe('INVALID_ID');
     expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--cluster', 'n1=127.0.0.1:7001,узел2=127.0.0.1:7002'], env, cwd }))).toBe('INVALID_CLUSTER');
   });
+
+  it('--machine resolves the module against the working directory, and excludes --resp-listen', () => {
+    const env = { RAFTKIT_SECRET: 'a-long-peer-secret-0123456789' };
+    expect(resolveStartOptions({ argv: ['--id', 'n1', '--machine', './plugins/lock.js'], env, cwd }).machine).toBe('/srv/raftkit/plugins/lock.js');
+    expect(resolveStartOptions({ argv: ['--id', 'n1'], env, cwd }).machine).toBeUndefined();
+    expect(codeOf(() => resolveStartOptions({ argv: ['--id', 'n1', '--machine', 'm.js', '--resp-listen', '127.0.0.1:6379'], env, cwd }))).toBe('CONFLICTING_FLAGS');
+  });
 });

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatAddress, parseAddress, type Address } from './address.js';
 import { parseCluster, type ClusterMember } from './cluster.js';
+import { parsePeerAddress } from './peer-address.js';
+import { peerTlsFiles, type PeerTlsFiles } from './peer-tls.js';
 import { NodeConfigError } from './errors.js';
 import { nodeIdProblem } from './node-id.js';
 import { resolveSecret } from './secret.js';
@@ -59,12 +61,16 @@ export interface StartOptions {
   readonly maxConnections: number;
   /** Things about the configuration the node warns about at start (a secret on argv). */
   readonly warnings: readonly string[];
+  /** Mutual TLS between peers (`--peer-tls-cert/-key/-ca`): the PEM files, resolved against cwd. */
+  readonly peerTls?: PeerTlsFiles | undefined;
   readonly leaseReads: boolean;
   readonly maxBody: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** Where the Redis-protocol (RESP) front listens (`--resp-listen`); undefined: not served. */
   readonly respListen: Address | undefined;
+  /** `--machine`: absolute path of the module whose state machine this node hosts; undefined: the KV store. */
+  readonly machine: string | undefined;
 }
 
 type Kind = 'string' | 'integer' | 'boolean';
@@ -103,11 +109,15 @@ export const START_OPTIONS = {
   'http-headers-timeout-ms': { kind: 'integer', value: 'MS', description: 'a client sending its request headers slower gets 408 (default 10000)' },
   'http-request-timeout-ms': { kind: 'integer', value: 'MS', description: 'a client sending its whole request slower gets 408 (default 30000)' },
   'max-connections': { kind: 'integer', value: 'N', description: 'open connections accepted on --http-listen, /v1/ws included (default 1024)' },
+  'peer-tls-cert': { kind: 'string', value: 'FILE', description: 'PEM certificate this node shows peers (mutual TLS with --peer-tls-key and --peer-tls-ca)' },
+  'peer-tls-key': { kind: 'string', value: 'FILE', description: 'PEM private key of --peer-tls-cert' },
+  'peer-tls-ca': { kind: 'string', value: 'FILE', description: 'PEM CA that signs every peer certificate; others are refused before the handshake' },
   'lease-reads': { kind: 'boolean', description: 'serve linearizable reads from the leader\'s lease (set on every node)' },
   'max-body': { kind: 'integer', value: 'BYTES', description: 'largest request body; larger gets 413 (default 1048576)' },
   'log-level': { kind: 'string', value: 'LEVEL', description: `${LOG_LEVELS.join(' | ')} (default info)` },
   'log-format': { kind: 'string', value: 'FORMAT', description: 'json (a JSON object a line, ISO times) | pretty (for a terminal) (default json)' },
   'resp-listen': { kind: 'string', value: 'HOST:PORT', description: 'serve the Redis protocol (RESP2/RESP3) on the KV store here (default: off)' },
+  machine: { kind: 'string', value: 'MODULE', description: 'host this state machine (a module exporting its factory) instead of the KV store' },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof START_OPTIONS;
@@ -266,8 +276,16 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
   const tlsKey = text('tls-key');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new NodeConfigError('CONFLICTING_FLAGS', '--tls-cert and --tls-key go together');
   const tokensFile = text('tokens-file');
+  const peerTlsFile = () => {
+    const path = (name: OptionName) => {
+      const value = text(name);
+      return value === undefined ? undefined : resolve(sources.cwd ?? '.', value);
+    };
+    return peerTlsFiles(path('peer-tls-cert'), path('peer-tls-key'), path('peer-tls-ca'));
+  };
   const logLevel = (text('log-level') ?? 'info') as LogLevel;
   const respListen = text('resp-listen');
+  if (respListen !== undefined && text('machine') !== undefined) throw new NodeConfigError('CONFLICTING_FLAGS', '--resp-listen serves the KV store, which a --machine node does not host: give one');
   if (!LOG_LEVELS.includes(logLevel)) throw new NodeConfigError('INVALID_VALUE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const logFormat = (text('log-format') ?? 'json') as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new NodeConfigError('INVALID_VALUE', `--log-format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
@@ -276,7 +294,7 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     dataDir: resolve(sources.cwd ?? '.', text('data') ?? join('data', id)),
     peerListen,
     httpListen,
-    peerAdvertise: peerAdvertise === undefined ? formatAddress(peerListen) : formatAddress(parseAddress(peerAdvertise, '--peer-advertise')),
+    peerAdvertise: peerAdvertise === undefined ? formatAddress(peerListen) : parsePeerAddress(peerAdvertise, '--peer-advertise'),
     httpAdvertise: httpAdvertise === undefined ? formatAddress(httpListen) : formatAddress(parseAddress(httpAdvertise, '--http-advertise')),
     cluster,
     join: joinAddress,
@@ -296,11 +314,13 @@ export function resolveStartOptions(sources: OptionSources): StartOptions {
     httpRequestTimeoutMs: integer('http-request-timeout-ms', 30_000, 1),
     maxConnections: integer('max-connections', 1024, 1),
     warnings,
+    peerTls: peerTlsFile(),
     leaseReads: boolean('lease-reads'),
     maxBody: integer('max-body', 1024 * 1024, 1),
     logLevel,
     logFormat,
     respListen: respListen === undefined ? undefined : parseAddress(respListen, '--resp-listen'),
+    machine: text('machine') === undefined ? undefined : resolve(sources.cwd ?? '.', text('machine')!),
   };
   // Last, so a command line with other mistakes reports those first.
   if (secret === undefined && !insecure) {

@@ -4,6 +4,7 @@
 import { nodeIdProblem } from '../cli/node-id.js';
 import type { IncomingMessage } from 'node:http';
 import { parseAddress, formatAddress } from '../cli/address.js';
+import { parsePeerAddress } from '../cli/peer-address.js';
 import { OperationError } from '../operation-error.js';
 import { readBody, readJson } from './body.js';
 import type { HttpContext } from './context.js';
@@ -50,7 +51,7 @@ export const addMember: AdminRouteHandler = async (context, request) => {
   if (typeof id !== 'string' || id.trim() === '') throw new OperationError('BAD_REQUEST', '"id" must be a non-empty string');
   const idProblem = nodeIdProblem(id);
   if (idProblem !== undefined) throw new OperationError('BAD_REQUEST', `"id": ${idProblem}`);
-  if (typeof peerAddress !== 'string') throw new OperationError('BAD_REQUEST', '"peerAddress" must be host:port');
+  if (typeof peerAddress !== 'string') throw new OperationError('BAD_REQUEST', '"peerAddress" must be host:port or a ws:// or wss:// URL');
   if (typeof learner !== 'boolean') throw new OperationError('BAD_REQUEST', '"learner" must be a boolean');
   if (httpAddress !== undefined && typeof httpAddress !== 'string') throw new OperationError('BAD_REQUEST', '"httpAddress" must be host:port');
   const address = (text: string, what: string) => {
@@ -60,9 +61,16 @@ export const addMember: AdminRouteHandler = async (context, request) => {
       throw new OperationError('BAD_REQUEST', (error as Error).message);
     }
   };
+  let peer: string;
+  try {
+    // A peer address may be a ws:// or wss:// URL (peer mutual TLS), as in --cluster.
+    peer = parsePeerAddress(peerAddress, 'peerAddress');
+  } catch (error) {
+    throw new OperationError('BAD_REQUEST', (error as Error).message);
+  }
   const result = await context.operations.addMember({
     id,
-    peerAddress: address(peerAddress, 'peerAddress'),
+    peerAddress: peer,
     learner,
     ...(typeof httpAddress === 'string' ? { httpAddress: address(httpAddress, 'httpAddress') } : {}),
   });

@@ -10,6 +10,7 @@ import * as admin from './admin-routes.js';
 import * as backup from './backup-routes.js';
 import type { HttpContext } from './context.js';
 import * as kv from './kv-routes.js';
+import * as machine from './machine-routes.js';
 import * as probes from './probe-routes.js';
 import * as statusPage from './status-page-routes.js';
 import { safeHeaders } from './header-value.js';
@@ -24,6 +25,8 @@ function createRouter(): Router<Handler> {
     .add('GET', '/v1/kv/:key', kv.get)
     .add('DELETE', '/v1/kv/:key', kv.remove)
     .add('POST', '/v1/kv/:key/cas', kv.cas)
+    .add('POST', '/v1/command', machine.command)
+    .add('POST', '/v1/query', machine.query)
     .add('GET', '/v1/status', admin.status)
     .add('GET', '/v1/members', admin.listMembers)
     .add('POST', '/v1/members', admin.addMember)

@@ -4,3 +4,10 @@ export { RAFT_DEFAULTS, resolveRaftConfig, type InjectedBugs, type RaftConfig, t
 export { ConfigError, type ConfigErrorCode } from './errors.js';
 export { createSeededRng, hashSeed, type Rng } from './rng.js';
 export { EMPTY_CONFIG, decodeConfig, encodeConfig, isJoint, isVoter, members, validateMembership } from './membership.js';
+export {
+  MESSAGE_LIMIT_DEFAULTS,
+  MessageValidationError,
+  validateMessage,
+  type MessageLimits,
+  type MessageValidationErrorCode,
+} from './validate-message.js';

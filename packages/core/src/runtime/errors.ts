@@ -2,13 +2,15 @@
  * Errors a RaftNode answers a caller with. Each says, by its class and `code`, what the caller
  * may assume about its command: `NotLeaderError`, `ProposalDroppedError` and `NodeStoppedError`
  * mean the command was CERTAINLY NOT appended (safe to retry elsewhere); `OutcomeUnknownError`
- * (and its `TimeoutError`) mean it was appended and MAY still commit (docs/architecture.md "Proposals"), so a
- * blind retry may apply it twice.
+ * (and its `TimeoutError`, code `PROPOSAL_TIMEOUT`) mean it was appended and MAY still commit
+ * (docs/architecture.md "Proposals"), so a blind retry may apply it twice; `ReadTimeoutError`
+ * (code `READ_TIMEOUT`) means a read got no answer and changed nothing, so retrying it is safe.
+ * Each meaning has its own code.
  */
 import type { DropReason, NodeId, RefusalReason } from '../raft/types.js';
 
 /** RaftErrorCode is the stable, machine-readable kind of a RaftError. */
-export type RaftErrorCode = 'NOT_LEADER' | 'OUTCOME_UNKNOWN' | 'TIMEOUT' | 'PROPOSAL_DROPPED' | 'STOPPED' | 'REFUSED';
+export type RaftErrorCode = 'NOT_LEADER' | 'OUTCOME_UNKNOWN' | 'PROPOSAL_TIMEOUT' | 'READ_TIMEOUT' | 'PROPOSAL_DROPPED' | 'STOPPED' | 'REFUSED' | 'NO_LEADER';
 
 /** RaftError is the base of every error the runtime answers a proposal with. */
 export class RaftError extends Error {
@@ -38,23 +40,26 @@ export class NotLeaderError extends RaftError {
  */
 export class OutcomeUnknownError extends RaftError {
   override readonly name: string = 'OutcomeUnknownError';
-  declare readonly code: 'OUTCOME_UNKNOWN' | 'TIMEOUT';
+  declare readonly code: 'OUTCOME_UNKNOWN' | 'PROPOSAL_TIMEOUT';
   constructor(
     readonly index: number,
     readonly term: number,
     message: string,
-    code: 'OUTCOME_UNKNOWN' | 'TIMEOUT' = 'OUTCOME_UNKNOWN',
+    code: 'OUTCOME_UNKNOWN' | 'PROPOSAL_TIMEOUT' = 'OUTCOME_UNKNOWN',
   ) {
     super(code, `${message} (entry ${index} of term ${term} may or may not commit)`);
   }
 }
 
-/** TimeoutError: the proposal timeout passed first. The entry may still commit, hence the parent. */
+/**
+ * TimeoutError (code `PROPOSAL_TIMEOUT`): the proposal timeout passed first. The entry may still
+ * commit, hence the parent: retry only under a session (or with an idempotent command).
+ */
 export class TimeoutError extends OutcomeUnknownError {
   override readonly name: string = 'TimeoutError';
-  declare readonly code: 'TIMEOUT';
+  declare readonly code: 'PROPOSAL_TIMEOUT';
   constructor(index: number, term: number, timeoutMs: number) {
-    super(index, term, `no answer within ${timeoutMs} ms`, 'TIMEOUT');
+    super(index, term, `no answer within ${timeoutMs} ms`, 'PROPOSAL_TIMEOUT');
   }
 }
 
@@ -79,12 +84,12 @@ export class NodeStoppedError extends RaftError {
   }
 }
 
-/** ReadTimeoutError: a read was not answered in time. A read changes nothing, so retrying is safe. */
+/** ReadTimeoutError (code `READ_TIMEOUT`): a read was not answered in time. A read changes nothing, so retrying is safe. */
 export class ReadTimeoutError extends RaftError {
   override readonly name: string = 'ReadTimeoutError';
-  declare readonly code: 'TIMEOUT';
+  declare readonly code: 'READ_TIMEOUT';
   constructor(readonly timeoutMs: number) {
-    super('TIMEOUT', `the read was not answered within ${timeoutMs} ms`);
+    super('READ_TIMEOUT', `the read was not answered within ${timeoutMs} ms`);
   }
 }
 
@@ -101,5 +106,17 @@ export class RequestRefusedError extends RaftError {
     readonly leaderHint: NodeId | null,
   ) {
     super('REFUSED', `refused: ${reason}${leaderHint !== null ? ` (leader: ${leaderHint})` : ''}`);
+  }
+}
+
+/**
+ * NoLeaderError (code `NO_LEADER`): `waitForLeader` gave up (its signal aborted) before this node
+ * knew of a leader. Nothing was proposed; `reason` is the signal's reason.
+ */
+export class NoLeaderError extends RaftError {
+  override readonly name: string = 'NoLeaderError';
+  declare readonly code: 'NO_LEADER';
+  constructor(readonly reason: unknown) {
+    super('NO_LEADER', 'no leader was known before the wait was aborted', { cause: reason });
   }
 }

@@ -21,13 +21,19 @@ export interface ApplyMeta {
 
 /**
  * StateMachine is what plugin authors write (Graft's machine behaviour): a deterministic function
- * of the committed commands.
+ * of the committed commands. `Result` is what `apply` answers a command with, `QueryResult` what
+ * `query` answers a read with (by default the same type). docs/state-machines.md is the guide.
  */
-export interface StateMachine<Command, Query, Result> {
-  /** apply MUST be deterministic: the same commands in the same order give the same results. */
+export interface StateMachine<Command, Query, Result, QueryResult = Result> {
+  /**
+   * apply MUST be deterministic: the same commands in the same order give the same results (no
+   * clock, no randomness: take them from the command). A throw is this command's answer: the
+   * entry still counts as applied, the proposer's `propose` rejects with the thrown error, and
+   * every replica MUST throw alike and leave the state alike (validate before changing anything).
+   */
   apply(command: Command, meta: ApplyMeta): Result;
-  /** query answers a read-only question from the current state. */
-  query(query: Query): Result;
+  /** query answers a read-only question from the current state; it MUST NOT change the state. */
+  query(query: Query): QueryResult;
   /**
    * snapshot captures the state at the applied index AT CALL TIME: the runtime keeps applying
    * while the stream is read, so capture synchronously (or copy-on-write) before returning. An

@@ -73,7 +73,7 @@ describe('PendingProposals', () => {
     clock.advance(1);
     await flush();
     expect(slow.error).toBeInstanceOf(TimeoutError);
-    expect(slow.error).toMatchObject({ code: 'TIMEOUT', index: 3, term: 2 });
+    expect(slow.error).toMatchObject({ code: 'PROPOSAL_TIMEOUT', index: 3, term: 2 });
     expect(answered).toEqual({ done: true, value: 'ok' });
     expect(clock.pendingTimers).toBe(0);
   });

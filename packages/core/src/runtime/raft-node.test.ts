@@ -103,7 +103,7 @@ describe('RaftNode', () => {
     await cluster.run(1);
     expect(outcome.error).toBeInstanceOf(TimeoutError);
     expect(outcome.error).toBeInstanceOf(OutcomeUnknownError);
-    expect(outcome.error).toMatchObject({ code: 'TIMEOUT', index: 3, term: 2 });
+    expect(outcome.error).toMatchObject({ code: 'PROPOSAL_TIMEOUT', index: 3, term: 2 });
     expect(cluster.node(leader).status().role).toBe('leader');
   });
 

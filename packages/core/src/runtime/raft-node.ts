@@ -19,6 +19,7 @@
 import { resolveRaftConfig, type RaftConfig } from '../raft/config.js';
 import { ConfigError } from '../raft/errors.js';
 import { createRaft, type Raft } from '../raft/raft.js';
+import { MessageValidationError, validateMessage } from '../raft/validate-message.js';
 import type {
   ApplyEffect,
   Effect,
@@ -38,7 +39,7 @@ import type {
 import type { Storage } from '../storage/storage.js';
 import { createRealClock } from './clock.js';
 import { createJsonCodec } from './codec.js';
-import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, ProposalDroppedError, RequestRefusedError, TimeoutError } from './errors.js';
+import { NoLeaderError, NodeStoppedError, NotLeaderError, OutcomeUnknownError, ProposalDroppedError, RequestRefusedError, TimeoutError } from './errors.js';
 import { LeaderLease } from './leader-lease.js';
 import { ReadWaiters } from './read-waiters.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
@@ -54,11 +55,11 @@ export interface RaftNodeConfig extends RaftConfig {
 }
 
 /** Options for `createRaftNode`. */
-export interface RaftNodeOptions<Command, Query, Result> {
+export interface RaftNodeOptions<Command, Query, Result, QueryResult = Result> {
   readonly config: RaftNodeConfig;
   readonly storage: Storage;
   readonly transport: Transport;
-  readonly stateMachine: StateMachine<Command, Query, Result>;
+  readonly stateMachine: StateMachine<Command, Query, Result, QueryResult>;
   /** Default: the host's timers (`createRealClock()`). */
   readonly clock?: Clock;
   /** Turns commands into entry bytes. Default: JSON over UTF-8. */
@@ -113,9 +114,21 @@ export interface RoleChangedEvent {
   readonly leader: NodeId | null;
 }
 
+/** MessageRefusedEvent reports a message from outside that failed validation and was dropped. */
+export interface MessageRefusedEvent {
+  /** The peer the transport says sent it. */
+  readonly from: NodeId;
+  readonly error: MessageValidationError;
+}
+
 /** RaftNodeEvents maps each event name to its payload. */
 export interface RaftNodeEvents {
   roleChanged: RoleChangedEvent;
+  /**
+   * A message from a peer was malformed (see `validateMessage`) and dropped; the node goes on.
+   * A bad message from outside is refused, never fatal: `error` is for faults of this node.
+   */
+  messageRefused: MessageRefusedEvent;
   /**
    * A fatal failure (a storage write failed, the core detected a safety violation); the node
    * stops. Without a listener the error is thrown as uncaught, as EventEmitter does.
@@ -123,8 +136,8 @@ export interface RaftNodeEvents {
   error: unknown;
 }
 
-/** RaftNode is one running member of a cluster. */
-export interface RaftNode<Command, Query, Result> {
+/** RaftNode is one running member of a cluster; `QueryResult` is what reads answer (default `Result`). */
+export interface RaftNode<Command, Query, Result, QueryResult = Result> {
   readonly id: NodeId;
   /** start loads storage, restores the snapshot, replays (snapshot, commit], starts transport and ticks. */
   start(): Promise<void>;
@@ -138,14 +151,14 @@ export interface RaftNode<Command, Query, Result> {
    * query asks the local state machine. It is a LOCAL (stale) read: it may miss writes
    * acknowledged elsewhere. Use `read` for a linearizable one.
    */
-  query(query: Query): Result;
+  query(query: Query): QueryResult;
   /**
    * read answers `query` linearizably: it reflects every write acknowledged before it was called
    * (ReadIndex, thesis §6.4; or the leader's lease when lease reads are on). Works on followers
    * too (the read index comes from the leader). Rejects NotLeaderError when no leader is known,
    * ReadTimeoutError when no answer came in time: a read changes nothing, so retrying is safe.
    */
-  read(query: Query): Promise<Result>;
+  read(query: Query): Promise<QueryResult>;
   /**
    * changeMembership changes the configuration and resolves once it is committed and applied
    * here (for a joint change: once the cluster has left the joint configuration). Rejects
@@ -157,6 +170,14 @@ export interface RaftNode<Command, Query, Result> {
    * the new leader and term. Rejects RequestRefusedError, or TimeoutError after two election timeouts.
    */
   transferLeadership(to?: NodeId): Promise<{ leader: NodeId; term: number }>;
+  /**
+   * waitForLeader resolves with the leader's id as soon as this node knows one (at once if it
+   * does), e.g. right after start() before the first read or proposal. Rejects NoLeaderError when
+   * `signal` aborts first (`AbortSignal.timeout(ms)` for a deadline), NodeStoppedError when the
+   * node is not running or stops meanwhile. The leader may change right after: a proposal can
+   * still get NotLeaderError and should follow its hint.
+   */
+  waitForLeader(options?: { readonly signal?: AbortSignal }): Promise<NodeId>;
   /** status describes this node; throws NodeStoppedError before start(). */
   status(): RaftNodeStatus;
   /**
@@ -175,7 +196,9 @@ const DEFAULT_TICK_MS = 100;
 const DEFAULT_PROPOSAL_TIMEOUT_MS = 5000;
 
 /** createRaftNode validates the configuration (throwing ConfigError) and returns a stopped node. */
-export function createRaftNode<Command, Query, Result>(options: RaftNodeOptions<Command, Query, Result>): RaftNode<Command, Query, Result> {
+export function createRaftNode<Command, Query, Result, QueryResult = Result>(
+  options: RaftNodeOptions<Command, Query, Result, QueryResult>,
+): RaftNode<Command, Query, Result, QueryResult> {
   return new RaftNodeRuntime(options);
 }
 
@@ -191,15 +214,15 @@ interface BatchedProposal<Result> extends Waiter<Result> {
   readonly data: Uint8Array;
 }
 
-class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query, Result> {
+class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<Command, Query, Result, QueryResult> {
   readonly id: NodeId;
-  private readonly options: RaftNodeOptions<Command, Query, Result>;
+  private readonly options: RaftNodeOptions<Command, Query, Result, QueryResult>;
   private readonly tickMs: number;
   private readonly clock: Clock;
   private readonly codec: Codec<Command>;
   private readonly storage: Storage;
   private readonly transport: Transport;
-  private readonly stateMachine: StateMachine<Command, Query, Result>;
+  private readonly stateMachine: StateMachine<Command, Query, Result, QueryResult>;
   private readonly listeners = new Listeners<RaftNodeEvents>();
   private readonly proposals: PendingProposals<Result>;
   private readonly reads: ReadWaiters;
@@ -243,7 +266,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
   private restoring: Promise<void> | undefined;
   private appliedIndex = 0;
 
-  constructor(options: RaftNodeOptions<Command, Query, Result>) {
+  constructor(options: RaftNodeOptions<Command, Query, Result, QueryResult>) {
     const tickMs = options.config.tickMs ?? DEFAULT_TICK_MS;
     if (!Number.isFinite(tickMs) || tickMs < 1) {
       throw new ConfigError('TICK_TOO_SMALL', `tickMs must be at least 1 ms, got ${String(tickMs)}`);
@@ -310,7 +333,7 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
       this.drain();
       while (this.restoring !== undefined) await this.restoring;
       this.assertStarting();
-      await this.transport.start((_from, message) => this.input(() => this.unlessInstalling(() => this.receive(message))));
+      await this.transport.start((from, message) => this.fromPeer(from, message));
       this.assertStarting();
       this.state = 'running';
       this.scheduleTick();
@@ -346,14 +369,14 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     });
   }
 
-  query(query: Query): Result {
+  query(query: Query): QueryResult {
     return this.stateMachine.query(query);
   }
 
-  read(query: Query): Promise<Result> {
+  read(query: Query): Promise<QueryResult> {
     if (this.state !== 'running' || this.raft === undefined) return Promise.reject(new NodeStoppedError());
     const raft = this.raft;
-    return new Promise<Result>((resolve, reject) => {
+    return new Promise<QueryResult>((resolve, reject) => {
       const answer = () => {
         try {
           resolve(this.stateMachine.query(query));
@@ -453,6 +476,34 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     });
   }
 
+  waitForLeader(options: { readonly signal?: AbortSignal } = {}): Promise<NodeId> {
+    const { signal } = options;
+    return new Promise<NodeId>((resolve, reject) => {
+      let finished = false;
+      const finish = (outcome: NodeId | Error) => {
+        if (finished) return;
+        finished = true;
+        off();
+        signal?.removeEventListener('abort', aborted);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      // Checked on every role change, and (through the applied watchers) on every tick, apply and stop.
+      const check = () => {
+        if (finished) return;
+        if (this.state !== 'running' || this.raft === undefined) return finish(new NodeStoppedError());
+        const leader = this.raft.status().leader;
+        if (leader !== null) return finish(leader);
+        this.appliedWatchers.push(check);
+      };
+      const aborted = () => finish(new NoLeaderError(signal?.reason));
+      const off = this.on('roleChanged', check);
+      if (signal?.aborted === true) return aborted();
+      signal?.addEventListener('abort', aborted, { once: true });
+      check();
+    });
+  }
+
   status(): RaftNodeStatus {
     if (this.raft === undefined) throw new NodeStoppedError('the node has not been started');
     const status = this.raft.status();
@@ -505,6 +556,26 @@ class RaftNodeRuntime<Command, Query, Result> implements RaftNode<Command, Query
     const watchers = this.appliedWatchers;
     this.appliedWatchers = [];
     for (const watcher of watchers) watcher();
+  }
+
+  /**
+   * fromPeer is the receive boundary. What a transport hands up comes from outside, so it is
+   * validated before it becomes an input of the core: a malformed message is dropped with a
+   * `messageRefused` event and the node goes on. A throw from the core after this point is a bug
+   * in this node and stays fatal (see `input`).
+   */
+  private fromPeer(from: NodeId, message: unknown): void {
+    if (!this.active) return;
+    let valid: Message;
+    try {
+      valid = validateMessage(message);
+      if (valid.from !== from) throw new MessageValidationError('INCONSISTENT', 'from', `the transport delivered it from ${JSON.stringify(from)}`);
+    } catch (error) {
+      const refused = error instanceof MessageValidationError ? error : new MessageValidationError('INVALID_FIELD', '', String(error));
+      this.listeners.emit('messageRefused', { from, error: refused });
+      return;
+    }
+    this.input(() => this.unlessInstalling(() => this.receive(valid)));
   }
 
   /**

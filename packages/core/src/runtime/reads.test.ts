@@ -112,7 +112,7 @@ describe('read (ReadIndex)', () => {
     expect(read.done).toBe(false);
     await cluster.run(1);
     expect(read.error).toBeInstanceOf(ReadTimeoutError);
-    expect(read.error).toMatchObject({ code: 'TIMEOUT', timeoutMs: 300 });
+    expect(read.error).toMatchObject({ code: 'READ_TIMEOUT', timeoutMs: 300 });
     // It still believes it leads: only the missing quorum kept it from answering.
     expect(cluster.node(leader).status().role).toBe('leader');
   });

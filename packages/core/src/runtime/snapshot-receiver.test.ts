@@ -60,4 +60,34 @@ describe('SnapshotReceiver', () => {
     // A late copy of a chunk after completion starts a partial transfer that completes nothing.
     expect(receiver.receive(message(0, { term: 4 }), 4)).toMatchObject({ acknowledgement: { offset: 8 }, complete: undefined });
   });
+
+  it('bounds what far-apart chunks can make it hold: fifteen 8 MiB chunks at far offsets stay within maxAheadBytes (on main: all held)', () => {
+    const receiver = new SnapshotReceiver();
+    const big = new Uint8Array(8 * 1024 * 1024); // one buffer, sent fifteen times: the test allocates 8 MiB, not 120
+    const far = (position: number): InstallSnapshotMessage => ({ ...message(0), offset: 1 + position * 100 * 1024 * 1024, data: big });
+    for (let position = 0; position < 15; position++) receiver.receive(far(position), 3);
+    // Only the first chunk is within 64 MiB of the contiguous bytes (0); the others are dropped.
+    expect(receiver.heldBytes).toBe(big.byteLength);
+    expect(receiver.dropped).toBe(14);
+  });
+
+  it('drops a chunk that would take the bytes held past a gap over maxAheadBytes, and completes once the sender resends it', () => {
+    const receiver = new SnapshotReceiver({ maxAheadBytes: 10 });
+    expect(receiver.receive(message(8), 3).acknowledgement?.offset).toBe(0);
+    expect(receiver.receive(message(16), 3).acknowledgement?.offset).toBe(0); // 8 + 4 > 10: dropped
+    expect(receiver.heldBytes).toBe(8);
+    expect(receiver.dropped).toBe(1);
+    expect(receiver.receive(message(20, { done: true }), 3).complete).toBeUndefined();
+    expect(receiver.receive(message(0), 3).acknowledgement?.offset).toBe(16);
+    const whole = receiver.receive(message(16), 3);
+    expect(text(whole.complete!.chunks)).toBe('0123456789abcdefghij');
+    expect(receiver.heldBytes).toBe(0);
+  });
+
+  it('abandons a transfer past maxSnapshotBytes and answers it with success false', () => {
+    const receiver = new SnapshotReceiver({ maxSnapshotBytes: 12 });
+    expect(receiver.receive(message(0), 3).acknowledgement).toMatchObject({ offset: 8, success: true });
+    expect(receiver.receive(message(8), 3).acknowledgement).toMatchObject({ offset: 0, success: false });
+    expect(receiver.heldBytes).toBe(0);
+  });
 });

@@ -295,7 +295,7 @@ describe('snapshots', () => {
     await cluster.startNode(lagging, storage);
     await cluster.waitFor(() => release !== undefined, 'the lagging follower to store the snapshot');
     const term = cluster.node(lagging).status().term;
-    cluster.network.transport(other).send(lagging, { type: 'requestVote', from: other, to: lagging, term: term + 1, preVote: false, lastLogIndex: 100, lastLogTerm: 99 });
+    cluster.network.transport(other).send(lagging, { type: 'requestVote', from: other, to: lagging, term: term + 1, preVote: false, lastLogIndex: 100, lastLogTerm: term });
     await cluster.run(30);
     expect(cluster.node(lagging).status().term).toBe(term);
     gated = undefined;

@@ -93,9 +93,10 @@ export interface SessionTableStatus {
  * SessionStateMachine is a session-wrapped StateMachine. `query` passes through to the inner
  * machine and answers `{ status: 'applied', result, duplicate: false }`.
  */
-export interface SessionStateMachine<Command, Query, Result> extends StateMachine<SessionCommand<Command>, Query, SessionResult<Result>> {
+export interface SessionStateMachine<Command, Query, Result, QueryResult = Result>
+  extends StateMachine<SessionCommand<Command>, Query, SessionResult<Result>, SessionResult<QueryResult>> {
   /** The wrapped state machine. */
-  readonly inner: StateMachine<Command, Query, Result>;
+  readonly inner: StateMachine<Command, Query, Result, QueryResult>;
   /** sessionStatus describes the session table. */
   sessionStatus(): SessionTableStatus;
 }
@@ -104,10 +105,10 @@ export interface SessionStateMachine<Command, Query, Result> extends StateMachin
  * createSessionStateMachine wraps `inner` with client sessions and idempotency keys. Throws
  * ConfigError INVALID_LIMIT for a limit that is not a positive integer (timeout: positive number).
  */
-export function createSessionStateMachine<Command, Query, Result>(
-  inner: StateMachine<Command, Query, Result>,
+export function createSessionStateMachine<Command, Query, Result, QueryResult = Result>(
+  inner: StateMachine<Command, Query, Result, QueryResult>,
   options: SessionStateMachineOptions<Result> = {},
-): SessionStateMachine<Command, Query, Result> {
+): SessionStateMachine<Command, Query, Result, QueryResult> {
   const limits = resolveLimits(options);
   const codec = options.resultCodec ?? createResultCodec<Result>();
   let table = new SessionTable<Result>(limits);
@@ -159,7 +160,7 @@ export function createSessionStateMachine<Command, Query, Result>(
       return answer(applyInner(entry.command, meta), false);
     },
 
-    query(query: Query): SessionResult<Result> {
+    query(query: Query): SessionResult<QueryResult> {
       return { status: 'applied', result: inner.query(query), duplicate: false };
     },
 

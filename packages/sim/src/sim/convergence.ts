@@ -19,7 +19,7 @@ export interface ConvergenceReport {
  * checkConvergence waits (at most `withinMs` virtual ms) for every running member to apply the
  * leader's commit index, then compares their states; throws a 'Convergence' SimulationViolation.
  */
-export async function checkConvergence<Command, Query, Result>(simulation: Simulation<Command, Query, Result>, withinMs = 2000): Promise<ConvergenceReport> {
+export async function checkConvergence<Command, Query, Result, QueryResult>(simulation: Simulation<Command, Query, Result, QueryResult>, withinMs = 2000): Promise<ConvergenceReport> {
   await simulation.runUntil(() => simulation.stableLeader() !== undefined, withinMs);
   const leader = simulation.stableLeader();
   if (leader === undefined) simulation.fail('Convergence', `no leader every member follows to converge on within ${withinMs} ms`);
@@ -48,7 +48,7 @@ export async function checkConvergence<Command, Query, Result>(simulation: Simul
 }
 
 /** stateOf is a node's state machine as its snapshot bytes: in hex to compare, as text to show. */
-async function stateOf<Command, Query, Result>(simulation: Simulation<Command, Query, Result>, id: NodeId): Promise<{ hex: string; text: string }> {
+async function stateOf<Command, Query, Result, QueryResult>(simulation: Simulation<Command, Query, Result, QueryResult>, id: NodeId): Promise<{ hex: string; text: string }> {
   const hex: string[] = [];
   const text: string[] = [];
   for await (const chunk of simulation.machine(id).snapshot()) {

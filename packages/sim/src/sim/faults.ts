@@ -104,7 +104,7 @@ export interface FaultSchedule {
 }
 
 /** startFaults fires random fault events on `simulation` until stopped. */
-export function startFaults<Command, Query, Result>(simulation: Simulation<Command, Query, Result>, profile: FaultProfile, random: SimRandom): FaultSchedule {
+export function startFaults<Command, Query, Result, QueryResult>(simulation: Simulation<Command, Query, Result, QueryResult>, profile: FaultProfile, random: SimRandom): FaultSchedule {
   const counts: FaultCounts = { crashes: 0, leaderFaults: 0, restarts: 0, partitions: 0, isolations: 0, oneWayCuts: 0, heals: 0, linkChanges: 0 };
   let cancel: (() => void) | undefined;
   let stopped = false;

@@ -48,7 +48,7 @@ export interface LivenessReport {
 }
 
 /** endFaults heals every link, calms the network, resumes every paused node and restarts every crashed one. */
-export async function endFaults<Command, Query, Result>(simulation: Simulation<Command, Query, Result>, links: LinkFaults = DEFAULT_LINK_FAULTS): Promise<void> {
+export async function endFaults<Command, Query, Result, QueryResult>(simulation: Simulation<Command, Query, Result, QueryResult>, links: LinkFaults = DEFAULT_LINK_FAULTS): Promise<void> {
   for (const id of simulation.ids) simulation.resume(id);
   simulation.heal();
   simulation.setLinks(links);
@@ -59,8 +59,8 @@ export async function endFaults<Command, Query, Result>(simulation: Simulation<C
  * checkLiveness ends all faults, then throws a 'Liveness' SimulationViolation (with the seed) if
  * no leader emerges or a proposal does not commit within its bound.
  */
-export async function checkLiveness<Command, Query, Result>(
-  simulation: Simulation<Command, Query, Result>,
+export async function checkLiveness<Command, Query, Result, QueryResult>(
+  simulation: Simulation<Command, Query, Result, QueryResult>,
   options: LivenessOptions<Command>,
 ): Promise<LivenessReport> {
   const { tickMs, electionTicks } = simulation.nodeConfig;
@@ -117,7 +117,7 @@ export async function checkLiveness<Command, Query, Result>(
 }
 
 /** describeCluster summarizes every node, and the leader's view of its followers, for a report. */
-function describeCluster<Command, Query, Result>(simulation: Simulation<Command, Query, Result>): string {
+function describeCluster<Command, Query, Result, QueryResult>(simulation: Simulation<Command, Query, Result, QueryResult>): string {
   return simulation.ids
     .map((id) => {
       const status = simulation.status(id);

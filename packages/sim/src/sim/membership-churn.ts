@@ -58,7 +58,7 @@ export interface MembershipChurn {
 type Plan = { readonly kind: keyof MembershipChurnCounts; readonly change: MembershipChange; readonly then?: NodeId };
 
 /** startMembershipChurn starts the operator on `simulation`; see the module comment. */
-export function startMembershipChurn<Command, Query, Result>(simulation: Simulation<Command, Query, Result>, random: SimRandom, options: MembershipChurnOptions = {}): MembershipChurn {
+export function startMembershipChurn<Command, Query, Result, QueryResult>(simulation: Simulation<Command, Query, Result, QueryResult>, random: SimRandom, options: MembershipChurnOptions = {}): MembershipChurn {
   const [intervalMin, intervalMax] = options.intervalMs ?? [20, 150];
   const minVoters = options.minVoters ?? 3;
   const maxVoters = options.maxVoters ?? 5;

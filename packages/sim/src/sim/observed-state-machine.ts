@@ -5,10 +5,10 @@
 import type { ApplyMeta, StateMachine } from '@raftkit/core';
 
 /** observeApplies returns `machine` with `onApply` called before each apply. */
-export function observeApplies<Command, Query, Result>(
-  machine: StateMachine<Command, Query, Result>,
+export function observeApplies<Command, Query, Result, QueryResult>(
+  machine: StateMachine<Command, Query, Result, QueryResult>,
   onApply: (meta: ApplyMeta) => void,
-): StateMachine<Command, Query, Result> {
+): StateMachine<Command, Query, Result, QueryResult> {
   return {
     apply(command, meta) {
       onApply(meta);

@@ -23,8 +23,12 @@ class Counter implements StateMachine<CounterCommand, null, number> {
   query(): number {
     return this.total;
   }
-  async *snapshot(): AsyncIterable<Uint8Array> {
-    yield new TextEncoder().encode(String(this.total));
+  snapshot(): AsyncIterable<Uint8Array> {
+    // Captured now, not when read (eager-snapshot.test.ts shows why).
+    const bytes = new TextEncoder().encode(String(this.total));
+    return (async function* () {
+      yield bytes;
+    })();
   }
   async restore(chunks: AsyncIterable<Uint8Array>): Promise<void> {
     for await (const chunk of chunks) this.total = Number(new TextDecoder().decode(chunk));

@@ -21,12 +21,12 @@ import { createSimulation, type Simulation, type SimulationNodeConfig, type Simu
 import { SimulationViolation } from './violation.js';
 
 /** ScenarioOptions: what to run and how hard to shake it. */
-export interface ScenarioOptions<State, Command, Query, Result> {
+export interface ScenarioOptions<State, Command, Query, Result, QueryResult = Result> {
   readonly seed: number;
   /** stateMachine makes a fresh state machine for each node (and for each restart). */
-  readonly stateMachine: () => StateMachine<Command, Query, Result>;
+  readonly stateMachine: () => StateMachine<Command, Query, Result, QueryResult>;
   /** The model the history is checked against. */
-  readonly model: Model<State, Command, Result>;
+  readonly model: Model<State, Command, Result | QueryResult>;
   /** Makes each client's next command; `random` is that client's own stream. */
   readonly generate: (random: SimRandom, clientId: string) => Command;
   /**
@@ -46,7 +46,7 @@ export interface ScenarioOptions<State, Command, Query, Result> {
    * time, moving on to the leader hint or another node after a failure) until `running()` turns
    * false. For clients with their own protocol: sessions with retries, ...
    */
-  readonly client?: (context: ClientContext<Command, Query, Result>) => Promise<void>;
+  readonly client?: (context: ClientContext<Command, Query, Result, QueryResult>) => Promise<void>;
   /** Virtual ms of faults and workload. Default 2000. */
   readonly chaosMs?: number;
   /** Virtual ms each client waits between commands, drawn in [min, max]. Default [0, 30]. */
@@ -64,19 +64,19 @@ export interface ScenarioOptions<State, Command, Query, Result> {
   /** Budget of the linearizability check. Default: the checker's. */
   readonly linearizability?: CheckOptions;
   /** Passed through to createSimulation. */
-  readonly codec?: SimulationOptions<Command, Query, Result>['codec'];
+  readonly codec?: SimulationOptions<Command, Query, Result, QueryResult>['codec'];
   readonly proposalTimeoutMs?: number;
-  readonly nodeOptions?: SimulationOptions<Command, Query, Result>['nodeOptions'];
+  readonly nodeOptions?: SimulationOptions<Command, Query, Result, QueryResult>['nodeOptions'];
   readonly recordTrace?: boolean;
   readonly recentEvents?: number;
-  readonly ignoreInvariants?: SimulationOptions<Command, Query, Result>['ignoreInvariants'];
+  readonly ignoreInvariants?: SimulationOptions<Command, Query, Result, QueryResult>['ignoreInvariants'];
   /** Called with the simulation once it is created, before anything runs (to add checks). */
-  readonly onStart?: (simulation: Simulation<Command, Query, Result>) => void;
+  readonly onStart?: (simulation: Simulation<Command, Query, Result, QueryResult>) => void;
 }
 
 /** ClientContext is what a custom client loop gets: its id, its own random stream, and when to stop. */
-export interface ClientContext<Command, Query, Result> {
-  readonly simulation: Simulation<Command, Query, Result>;
+export interface ClientContext<Command, Query, Result, QueryResult = Result> {
+  readonly simulation: Simulation<Command, Query, Result, QueryResult>;
   readonly clientId: string;
   readonly random: SimRandom;
   /** running turns false when the client loop must stop. */
@@ -153,7 +153,9 @@ export function runtimeVariant(random: SimRandom, config: SimulationNodeConfig):
 }
 
 /** runScenario runs one seed; see the module comment. */
-export async function runScenario<State, Command, Query, Result>(options: ScenarioOptions<State, Command, Query, Result>): Promise<ScenarioSummary> {
+export async function runScenario<State, Command, Query, Result, QueryResult = Result>(
+  options: ScenarioOptions<State, Command, Query, Result, QueryResult>,
+): Promise<ScenarioSummary> {
   const setup = deriveRandom(options.seed, 'scenario');
   const nodes = options.nodes ?? setup.pick([3, 5]);
   const config: SimulationNodeConfig = { ...(options.variant === false ? {} : protocolVariant(setup)), ...options.config };
@@ -163,7 +165,7 @@ export async function runScenario<State, Command, Query, Result>(options: Scenar
     ...(nodeOptions.snapshot !== undefined ? { snapshot: nodeOptions.snapshot } : {}),
     ...(nodeOptions.leaseReads !== undefined ? { leaseReads: nodeOptions.leaseReads } : {}),
   };
-  const simulation = createSimulation<Command, Query, Result>({
+  const simulation = createSimulation<Command, Query, Result, QueryResult>({
     seed: options.seed,
     nodes,
     stateMachine: options.stateMachine,
@@ -237,10 +239,10 @@ export async function runScenario<State, Command, Query, Result>(options: Scenar
  * runClient invokes one command at a time until told to stop. After a failure it moves to the
  * leader the node named, or to another node; after an unknown outcome to another node.
  */
-async function runClient<State, Command, Query, Result>(
-  simulation: Simulation<Command, Query, Result>,
+async function runClient<State, Command, Query, Result, QueryResult>(
+  simulation: Simulation<Command, Query, Result, QueryResult>,
   clientId: string,
-  options: ScenarioOptions<State, Command, Query, Result>,
+  options: ScenarioOptions<State, Command, Query, Result, QueryResult>,
   running: () => boolean,
   counts: { reads: number },
 ): Promise<void> {

@@ -260,7 +260,7 @@ async function runSessionClient(
             const hint = (error as { leaderHint?: NodeId | null }).leaderHint ?? null;
             target = hint !== null && hint !== target ? hint : random.pick(others(target));
           } else {
-            // OUTCOME_UNKNOWN or TIMEOUT: it may commit. Retry the same sequence elsewhere.
+            // OUTCOME_UNKNOWN or PROPOSAL_TIMEOUT: it may commit. Retry the same sequence elsewhere.
             unknown = true;
             stats.retriedUnknown++;
             target = random.pick(others(target));

@@ -56,15 +56,15 @@ export class ClientTimeoutError extends Error {
 export type SimulationNodeConfig = Partial<Omit<RaftNodeConfig, 'id' | 'random'>>;
 
 /** SimulationNodeOptions: the RaftNode options the simulation does not provide itself. */
-export type SimulationNodeOptions<Command, Query, Result> = Partial<
-  Omit<RaftNodeOptions<Command, Query, Result>, 'config' | 'storage' | 'transport' | 'stateMachine' | 'clock' | 'codec' | 'bootstrap' | 'proposalTimeoutMs'>
+export type SimulationNodeOptions<Command, Query, Result, QueryResult = Result> = Partial<
+  Omit<RaftNodeOptions<Command, Query, Result, QueryResult>, 'config' | 'storage' | 'transport' | 'stateMachine' | 'clock' | 'codec' | 'bootstrap' | 'proposalTimeoutMs'>
 >;
 
 /** SIMULATION_NODE_DEFAULTS: short ticks so a run covers many elections in little virtual time. */
 export const SIMULATION_NODE_DEFAULTS = { tickMs: 10, electionTicks: 10, heartbeatTicks: 2 } as const;
 
 /** SimulationOptions configures a simulation. Only `seed` and `stateMachine` are required. */
-export interface SimulationOptions<Command, Query, Result> {
+export interface SimulationOptions<Command, Query, Result, QueryResult = Result> {
   /** The one seed every random choice derives from. */
   readonly seed: number;
   /** Node ids, or a count (ids n1..nN). Default 3. */
@@ -75,7 +75,7 @@ export interface SimulationOptions<Command, Query, Result> {
    */
   readonly members?: readonly NodeId[];
   /** Makes a fresh state machine for each node incarnation (a restart starts from an empty one). */
-  readonly stateMachine: () => StateMachine<Command, Query, Result>;
+  readonly stateMachine: () => StateMachine<Command, Query, Result, QueryResult>;
   /** Turns commands into entry bytes. Default: JSON. */
   readonly codec?: Codec<Command>;
   /** Node config over SIMULATION_NODE_DEFAULTS. */
@@ -89,7 +89,7 @@ export interface SimulationOptions<Command, Query, Result> {
    */
   readonly clientTimeoutMs?: number;
   /** Further RaftNode options for every node (snapshot policy, ...). */
-  readonly nodeOptions?: SimulationNodeOptions<Command, Query, Result>;
+  readonly nodeOptions?: SimulationNodeOptions<Command, Query, Result, QueryResult>;
   /** Every link's initial behaviour. Default DEFAULT_LINK_FAULTS. */
   readonly links?: LinkFaults;
   /** Disk write delays. Default DEFAULT_DISK_FAULTS. */
@@ -106,14 +106,14 @@ export interface SimulationOptions<Command, Query, Result> {
 }
 
 /** Member is one node slot: its disk outlives its incarnations. */
-interface Member<Command, Query, Result> {
+interface Member<Command, Query, Result, QueryResult> {
   readonly id: NodeId;
   readonly disk: SimDisk;
   incarnation: number;
   up: boolean;
-  node: RaftNode<Command, Query, Result> | undefined;
+  node: RaftNode<Command, Query, Result, QueryResult> | undefined;
   storage: SimStorage | undefined;
-  machine: StateMachine<Command, Query, Result> | undefined;
+  machine: StateMachine<Command, Query, Result, QueryResult> | undefined;
   /** The running incarnation's clock (paused while the process is paused). */
   clock: NodeClock | undefined;
   /** The running incarnation's core, once it has started. */
@@ -126,12 +126,15 @@ interface Member<Command, Query, Result> {
 }
 
 /** createSimulation builds a stopped simulation; call `start()`. */
-export function createSimulation<Command, Query, Result>(options: SimulationOptions<Command, Query, Result>): Simulation<Command, Query, Result> {
+export function createSimulation<Command, Query, Result, QueryResult = Result>(
+  options: SimulationOptions<Command, Query, Result, QueryResult>,
+): Simulation<Command, Query, Result, QueryResult> {
   return new Simulation(options);
 }
 
 /** Simulation; see the module comment. */
-export class Simulation<Command, Query, Result> {
+/** Simulation runs a cluster; `QueryResult` is what reads answer (default `Result`). */
+export class Simulation<Command, Query, Result, QueryResult = Result> {
   readonly seed: number;
   readonly ids: readonly NodeId[];
   /** The configuration the cluster bootstraps with (see `SimulationOptions.members`). */
@@ -144,17 +147,17 @@ export class Simulation<Command, Query, Result> {
   readonly random: SimRandom;
   /** The node config every node runs with (defaults filled in). */
   readonly nodeConfig: SimulationNodeConfig & typeof SIMULATION_NODE_DEFAULTS;
-  private readonly options: SimulationOptions<Command, Query, Result>;
+  private readonly options: SimulationOptions<Command, Query, Result, QueryResult>;
   private readonly storageRandom: SimRandom;
-  private readonly members = new Map<NodeId, Member<Command, Query, Result>>();
+  private readonly members = new Map<NodeId, Member<Command, Query, Result, QueryResult>>();
   private readonly disks = new Map<NodeId, SimDisk>();
-  private readonly recorder: HistoryRecorder<Command, Result>;
+  private readonly recorder: HistoryRecorder<Command, Result | QueryResult>;
   private readonly proposalTimeoutMs: number;
   private readonly clientTimeoutMs: number;
   private failure: SimulationViolation | undefined;
   private readonly roleListeners = new Set<(id: NodeId, event: RoleChangedEvent) => void>();
 
-  constructor(options: SimulationOptions<Command, Query, Result>) {
+  constructor(options: SimulationOptions<Command, Query, Result, QueryResult>) {
     if (!Number.isSafeInteger(options.seed)) throw new RangeError(`seed must be a safe integer, got ${options.seed}`);
     this.options = options;
     this.seed = options.seed;
@@ -252,14 +255,14 @@ export class Simulation<Command, Query, Result> {
   }
 
   /** node is the RaftNode of `id`'s latest incarnation (stopped if the node is down). */
-  node(id: NodeId): RaftNode<Command, Query, Result> {
+  node(id: NodeId): RaftNode<Command, Query, Result, QueryResult> {
     const node = this.member(id).node;
     if (node === undefined) throw new Error(`node ${id} was never started`);
     return node;
   }
 
   /** machine is the state machine of `id`'s latest incarnation. */
-  machine(id: NodeId): StateMachine<Command, Query, Result> {
+  machine(id: NodeId): StateMachine<Command, Query, Result, QueryResult> {
     const machine = this.member(id).machine;
     if (machine === undefined) throw new Error(`node ${id} was never started`);
     return machine;
@@ -446,7 +449,7 @@ export class Simulation<Command, Query, Result> {
   }
 
   /** read asks `id` for a linearizable read (`RaftNode.read`). Not recorded in the history. */
-  read(id: NodeId, query: Query): Promise<Result> {
+  read(id: NodeId, query: Query): Promise<QueryResult> {
     const member = this.member(id);
     if (!member.up || member.node === undefined) return Promise.reject(new NodeStoppedError(`${id} is down`));
     const node = member.node;
@@ -457,7 +460,7 @@ export class Simulation<Command, Query, Result> {
    * invokeRead reads `query` on `id` for `clientId` and records it as the operation `input` (the
    * model's name for the read). A read changes nothing, so a failed one is not recorded at all.
    */
-  invokeRead(clientId: string, id: NodeId, input: Command, query: Query): Promise<InvokeOutcome<Result>> {
+  invokeRead(clientId: string, id: NodeId, input: Command, query: Query): Promise<InvokeOutcome<Result | QueryResult>> {
     return this.recorder.invoke(clientId, `${id} read `, input, () => this.withClientTimeout(this.read(id, query)), { readOnly: true });
   }
 
@@ -466,7 +469,7 @@ export class Simulation<Command, Query, Result> {
    * clients that do more than one proposal per operation (retries with a session, ...). The call
    * decides how long to wait: no client timeout applies.
    */
-  track(clientId: string, label: string, input: Command, call: () => Promise<Result>): Promise<InvokeOutcome<Result>> {
+  track(clientId: string, label: string, input: Command, call: () => Promise<Result | QueryResult>): Promise<InvokeOutcome<Result | QueryResult>> {
     return this.recorder.invoke(clientId, `${label} `, input, call);
   }
 
@@ -488,7 +491,7 @@ export class Simulation<Command, Query, Result> {
   }
 
   /** whenRunning calls `call` now, or once `member` resumes if it is paused (the request waits). */
-  private whenRunning<T>(member: Member<Command, Query, Result>, call: () => Promise<T>): Promise<T> {
+  private whenRunning<T>(member: Member<Command, Query, Result, QueryResult>, call: () => Promise<T>): Promise<T> {
     const clock = member.clock;
     if (clock === undefined || !clock.paused) return call();
     return new Promise<T>((resolve, reject) => clock.hold(() => call().then(resolve, reject)));
@@ -499,12 +502,12 @@ export class Simulation<Command, Query, Result> {
    * history: with its result when it returned, as unknown when the outcome is unknown, and not at
    * all when it certainly was not applied. A client SHOULD have one invoke running at a time.
    */
-  invoke(clientId: string, id: NodeId, command: Command): Promise<InvokeOutcome<Result>> {
+  invoke(clientId: string, id: NodeId, command: Command): Promise<InvokeOutcome<Result | QueryResult>> {
     return this.recorder.invoke(clientId, `${id} `, command, () => this.withClientTimeout(this.propose(id, command)));
   }
 
   /** history is every recorded operation; calls still running count as unknown outcomes. */
-  get history(): Operation<Command, Result>[] {
+  get history(): Operation<Command, Result | QueryResult>[] {
     return this.recorder.history();
   }
 
@@ -537,13 +540,13 @@ export class Simulation<Command, Query, Result> {
   // Internals
   // ------------------------------------------------------------------------------------------
 
-  private member(id: NodeId): Member<Command, Query, Result> {
+  private member(id: NodeId): Member<Command, Query, Result, QueryResult> {
     const member = this.members.get(id);
     if (member === undefined) throw new Error(`no node ${id} in this simulation`);
     return member;
   }
 
-  private async startNode(member: Member<Command, Query, Result>): Promise<void> {
+  private async startNode(member: Member<Command, Query, Result, QueryResult>): Promise<void> {
     const id = member.id;
     member.incarnation++;
     const clock = new NodeClock(this.clock);
@@ -568,7 +571,7 @@ export class Simulation<Command, Query, Result> {
       close: () => transport.close(),
     };
     const machine = this.options.stateMachine();
-    const node = createRaftNode<Command, Query, Result>({
+    const node = createRaftNode<Command, Query, Result, QueryResult>({
       ...this.options.nodeOptions,
       config: { ...this.nodeConfig, id, random: deriveRng(this.seed, `raft/${id}/${member.incarnation}`) },
       storage,

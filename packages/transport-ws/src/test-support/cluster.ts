@@ -17,8 +17,11 @@ export interface TestNode {
   readonly address: string;
 }
 
-/** Options every test node gets unless the test overrides them: fast reconnects. */
-export const testDefaults = { clusterId: 'test-cluster', reconnect: { minMs: 5, maxMs: 40 } } as const;
+/**
+ * Options every test node gets unless the test overrides them: fast reconnects, and no secret
+ * (`insecure`) unless the test gives one.
+ */
+export const testDefaults = { clusterId: 'test-cluster', reconnect: { minMs: 5, maxMs: 40 }, insecure: true } as const;
 
 /**
  * startNode starts one transport on 127.0.0.1 (port 0 unless given). Peers start empty unless

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Message, NodeId } from '@raftkit/core';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import { decodeValue, encodeFrame, encodeValue } from '../frame-codec.js';
 import { createNonce, parseHandshake, proof, PROTOCOL_VERSION } from '../handshake.js';
 
@@ -60,10 +60,11 @@ function wrap(ws: WebSocket): MutableConnection {
 
 /**
  * fakeDial connects to the transport at `url` as `identity`, addressed to node `to`, and resolves
- * once the handshake ended: open (`refusal` undefined) or refused.
+ * once the handshake ended: open (`refusal` undefined) or refused. `options` go to ws (TLS
+ * certificates for a `wss://` url).
  */
-export async function fakeDial(url: string, to: NodeId, identity: FakeIdentity): Promise<FakeConnection> {
-  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+export async function fakeDial(url: string, to: NodeId, identity: FakeIdentity, options: ClientOptions = {}): Promise<FakeConnection> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024, ...options });
   const connection = wrap(ws);
   const nonce = createNonce();
   await new Promise<void>((resolve) => {

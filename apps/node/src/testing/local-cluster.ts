@@ -1,8 +1,10 @@
 /**
- * LocalCluster: N `raftkit start` processes on loopback, bootstrapped together with --cluster,
- * each with its own data directory under one temporary root, plus helpers to find the leader and
- * read a node's status.
+ * LocalCluster: N `raftkit start` processes on loopback, on free ports, bootstrapped together
+ * with --cluster, each with its own data directory under one temporary root; start them, wait for
+ * a leader, kill and restart nodes, stop. Every node gets the cluster's peer secret through
+ * `RAFTKIT_SECRET` (a random one unless given), so peers authenticate as in production.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { waitFor } from './wait-for.js';
 /** Flags as a record: `true` is a bare flag (`--lease-reads`), a string a flag with a value. */
 export type NodeFlags = Readonly<Record<string, string | true>>;
 
-/** StatusBody is the part of `GET /v1/status` the benchmark reads. */
+/** StatusBody is the part of `GET /v1/status` a launcher reads. */
 export interface StatusBody {
   readonly id: string;
   readonly role: string;
@@ -24,6 +26,17 @@ export interface StatusBody {
   readonly lastLogIndex: number;
   readonly snapshotIndex: number;
   readonly members: { readonly voters: string[]; readonly learners: string[]; readonly outgoing: string[] };
+  readonly unresponsive: string[];
+}
+
+/** LocalClusterOptions shape a cluster. */
+export interface LocalClusterOptions {
+  /** Flags of `raftkit start` for every node (`machine`, `tick-ms`, ...); `--cluster` is added. */
+  readonly flags?: NodeFlags;
+  /** The peer secret every node gets as `RAFTKIT_SECRET`. Default: random per cluster. */
+  readonly secret?: string;
+  /** Where the data directories go. Default: a new temporary directory (`destroy` deletes it). */
+  readonly root?: string;
 }
 
 /** status reads a node's `GET /v1/status`; throws when the node does not answer 200. */
@@ -39,28 +52,45 @@ export function toFlags(flags: NodeFlags): string[] {
   return Object.entries(flags).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
 }
 
-/** LocalCluster is a set of node processes sharing one temporary data root. */
+/** LocalCluster is a set of node processes sharing one data root and one peer secret. */
 export class LocalCluster {
   private constructor(
     readonly nodes: NodeProcess[],
     readonly root: string,
+    /** The peer secret (`RAFTKIT_SECRET`) of every node. */
+    readonly secret: string,
   ) {}
 
   /** create allocates ports and data directories for `ids` and bootstraps them together (nothing starts yet). */
-  static async create(ids: readonly string[], flags: NodeFlags): Promise<LocalCluster> {
-    const root = mkdtempSync(join(tmpdir(), 'raftkit-bench-'));
+  static async create(ids: readonly string[], options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const root = options.root ?? mkdtempSync(join(tmpdir(), 'raftkit-cluster-'));
+    const secret = options.secret ?? randomBytes(24).toString('base64url');
     const ports: [number, number][] = [];
     for (const _ of ids) ports.push([await freePort(), await freePort()]);
     const cluster = ids.map((id, position) => `${id}=127.0.0.1:${ports[position]![0]}`).join(',');
-    const argv = toFlags({ ...flags, cluster });
+    const argv = toFlags({ ...options.flags, cluster });
+    const env = { RAFTKIT_SECRET: secret };
     return new LocalCluster(
-      ids.map((id, position) => new NodeProcess(id, ports[position]![0], ports[position]![1], join(root, id), [...argv])),
+      ids.map((id, position) => new NodeProcess(id, ports[position]![0], ports[position]![1], join(root, id), [...argv], env)),
       root,
+      secret,
     );
   }
 
+  /** start creates a cluster, starts it and waits for a leader; on failure it kills what it started. */
+  static async start(ids: readonly string[], options: LocalClusterOptions = {}, timeoutMs = 120_000): Promise<LocalCluster> {
+    const cluster = await LocalCluster.create(ids, options);
+    try {
+      await cluster.start(timeoutMs);
+    } catch (error) {
+      await cluster.destroy();
+      throw new Error(`${(error as Error).message}\n${cluster.logs()}`);
+    }
+    return cluster;
+  }
+
   /** start starts every node that is not running and waits for a leader all of them know. */
-  async start(timeoutMs = 60_000): Promise<NodeProcess> {
+  async start(timeoutMs = 120_000): Promise<NodeProcess> {
     await Promise.all(this.nodes.filter((node) => !node.running).map((node) => node.start(timeoutMs)));
     return this.waitForLeader(timeoutMs);
   }
@@ -77,28 +107,33 @@ export class LocalCluster {
     return this.nodes.map((node) => node.http);
   }
 
-  /** addNode allocates a node outside the bootstrap list (for `--join`); it is not started. */
+  /** addNode allocates a node outside the bootstrap list (for `--join`), with the cluster's secret; it is not started. */
   async addNode(id: string, flags: NodeFlags): Promise<NodeProcess> {
-    const node = new NodeProcess(id, await freePort(), await freePort(), join(this.root, id), toFlags(flags));
+    const node = new NodeProcess(id, await freePort(), await freePort(), join(this.root, id), toFlags(flags), { RAFTKIT_SECRET: this.secret });
     this.nodes.push(node);
     return node;
   }
 
   /**
-   * waitForLeader waits until every running node reports the same leader in the same term, the
-   * leader itself included, and returns it.
+   * waitForLeader waits until every running node (or those in `among`) reports the same leader
+   * in the same term, the leader itself included, and returns it with the term.
    */
-  async waitForLeader(timeoutMs = 30_000): Promise<NodeProcess> {
+  async waitForLeader(timeoutMs = 30_000, among?: readonly NodeProcess[]): Promise<NodeProcess> {
+    return (await this.waitForLeaderAndTerm(timeoutMs, among)).leader;
+  }
+
+  /** waitForLeaderAndTerm is waitForLeader that also answers the term. */
+  async waitForLeaderAndTerm(timeoutMs = 30_000, among?: readonly NodeProcess[]): Promise<{ leader: NodeProcess; term: number }> {
     return waitFor(
       'a leader every running node knows',
       async () => {
-        const among = this.nodes.filter((node) => node.running);
-        const statuses = await Promise.all(among.map((node) => status(node)));
+        const nodes = among ?? this.nodes.filter((node) => node.running);
+        const statuses = await Promise.all(nodes.map((node) => status(node)));
         const first = statuses[0];
         if (first === undefined || first.leader === null) return undefined;
         if (!statuses.every((other) => other.leader === first.leader && other.term === first.term)) return undefined;
-        const position = among.findIndex((node) => node.id === first.leader);
-        return position >= 0 && statuses[position]!.role === 'leader' ? among[position] : undefined;
+        const position = nodes.findIndex((node) => node.id === first.leader);
+        return position >= 0 && statuses[position]!.role === 'leader' ? { leader: nodes[position]!, term: first.term } : undefined;
       },
       timeoutMs,
     );
@@ -119,19 +154,29 @@ export class LocalCluster {
     );
   }
 
+  /** kill kills node `id` (SIGKILL by default: a crash), keeping its data. */
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<unknown> {
+    return this.node(id).kill(signal);
+  }
+
+  /** restart starts node `id` again on its data and waits until it serves. */
+  restart(id: string, timeoutMs = 120_000): Promise<void> {
+    return this.node(id).restart(timeoutMs);
+  }
+
   /** stop stops every running node with SIGTERM (a clean shutdown), keeping the data. */
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.kill('SIGTERM')));
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => node.kill('SIGTERM')));
   }
 
   /** destroy SIGKILLs every running node and deletes the data root. */
   async destroy(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.kill('SIGKILL')));
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => node.kill('SIGKILL')));
     rmSync(this.root, { recursive: true, force: true });
   }
 
   /** logs is the last lines of every node's output, for an error message. */
-  logs(lines = 10): string {
+  logs(lines = 20): string {
     return this.nodes.map((node) => `--- ${node.id}\n${node.output.slice(-lines).join('\n')}`).join('\n');
   }
 }

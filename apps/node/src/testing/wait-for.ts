@@ -1,6 +1,6 @@
 /**
- * Polling with a deadline: the benchmark waits on conditions (a leader, a caught-up node), and a
- * condition that never holds ends the phase with an error instead of hanging `pnpm bench`.
+ * Polling with a deadline: a launcher waits on conditions (a node serving, a leader, a caught-up
+ * node), never for a fixed time, and a condition that never holds ends with an error, not a hang.
  */
 
 /** sleep resolves after `ms` milliseconds. */
@@ -13,7 +13,7 @@ export function sleep(ms: number): Promise<void> {
  * after `timeoutMs`. A throwing check counts as "not yet" (a node still starting refuses
  * connections); its last error goes into the timeout message.
  */
-export async function waitFor<T>(description: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 25): Promise<T> {
+export async function waitFor<T>(description: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 25): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

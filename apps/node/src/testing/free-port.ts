@@ -1,5 +1,5 @@
 /**
- * freePort finds a loopback TCP port nothing listens on, for a node the benchmark starts.
+ * freePort finds a loopback TCP port nothing listens on, for a node a launcher starts.
  */
 import { createServer } from 'node:net';
 

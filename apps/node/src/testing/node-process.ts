@@ -1,44 +1,49 @@
 /**
- * One real `raftkit start` process, run from source (`node --conditions=@raftkit/source --import
- * tsx apps/node/src/bin.ts start ...`) so the benchmark needs no build step.
+ * One real `raftkit start` process. From this repository's sources (this file is `.ts`) it runs
+ * `node --conditions=@raftkit/source --import tsx src/bin.ts`, so nothing needs building; from
+ * the published package it runs `dist/bin.js`.
  *
  * Every spawned process is in `liveProcesses` until it exits, and a process 'exit' handler (plus
- * SIGINT/SIGTERM handlers) SIGKILLs whatever is left: a benchmark that throws, or is stopped with
- * Ctrl-C, leaves no node running. (Nothing can clean up after a SIGKILL of the benchmark itself.)
+ * SIGINT/SIGTERM handlers) SIGKILLs whatever is left: a test or benchmark that throws, or is
+ * stopped with Ctrl-C, leaves no node running. (Nothing can clean up after a SIGKILL of the
+ * launching process itself.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sleep, waitFor } from './wait-for.js';
 
-/**
- * The node's entry point, by path: `@raftkit/node` exports only its library, not `bin.ts`, and the
- * benchmark lives in the same repository.
- */
-const binPath = fileURLToPath(new URL('../../../apps/node/src/bin.ts', import.meta.url));
-/** BENCH_SECRET is the peer secret of every node this run starts. */
-const BENCH_SECRET = randomBytes(32).toString('hex');
+/** From source the launcher runs bin.ts through tsx; built, it runs bin.js. */
+const fromSource = import.meta.url.endsWith('.ts');
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-/** How many output lines each node keeps, for error messages (a long run must not grow memory). */
-const KEPT_LINES = 200;
-
-const liveProcesses = new Set<ChildProcess>();
-
-function killAllLive(): void {
-  for (const child of liveProcesses) child.kill('SIGKILL');
-  liveProcesses.clear();
+/** nodeArguments is what `node` runs before `start ...`: the raftkit entry point (and the loader from source). */
+function nodeArguments(): string[] {
+  if (!fromSource) return [fileURLToPath(new URL('../bin.js', import.meta.url))];
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return ['--conditions=@raftkit/source', '--import', tsxLoader, fileURLToPath(new URL('../bin.ts', import.meta.url))];
 }
 
-process.on('exit', killAllLive);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAllLive();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
+/** How many output lines each node keeps, for error messages (a long run must not grow memory). */
+const KEPT_LINES = 2000;
+
+const liveProcesses = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const killAllLive = () => {
+    for (const child of liveProcesses) child.kill('SIGKILL');
+    liveProcesses.clear();
+  };
+  process.on('exit', killAllLive);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllLive();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
 }
 
 /** How a node process ended. */
@@ -61,6 +66,8 @@ export class NodeProcess {
     readonly dataDir: string,
     /** The flags of `raftkit start` after --id, --data and the listen addresses. */
     public flags: string[],
+    /** Environment variables added to the process's (the launcher puts `RAFTKIT_SECRET` here). */
+    public env: Readonly<Record<string, string>> = {},
   ) {}
 
   /** http is `host:port` of the node's HTTP API (and its client WebSocket API). */
@@ -80,10 +87,9 @@ export class NodeProcess {
   /** spawn starts the process without waiting for it. */
   spawn(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
-    const args = ['--conditions=@raftkit/source', '--import', tsxLoader, binPath, 'start', '--id', this.id, '--data', this.dataDir, '--peer-listen', this.peer, '--http-listen', this.http, ...this.flags];
-    // Nodes refuse to start without a peer secret: every test node of this run shares one.
-    // A node refuses to start without a peer secret: the benchmark's nodes share one per run.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RAFTKIT_SECRET: process.env['RAFTKIT_SECRET'] ?? BENCH_SECRET } });
+    installCleanup();
+    const args = [...nodeArguments(), 'start', '--id', this.id, '--data', this.dataDir, '--peer-listen', this.peer, '--http-listen', this.http, ...this.flags];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     liveProcesses.add(child);
     const streamsClosed = [child.stdout!, child.stderr!].map((stream) => {
       const reader = createInterface({ input: stream });
@@ -103,13 +109,13 @@ export class NodeProcess {
   }
 
   /** start spawns the process and waits until its HTTP API answers (it opens once storage is loaded). */
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 120_000): Promise<void> {
     this.spawn();
     await this.waitServing(timeoutMs);
   }
 
   /** waitServing waits until `GET /v1/status` answers 200, failing early if the process exits. */
-  async waitServing(timeoutMs = 60_000): Promise<void> {
+  async waitServing(timeoutMs = 120_000): Promise<void> {
     await waitFor(
       `${this.id} to serve HTTP`,
       async () => {
@@ -124,18 +130,32 @@ export class NodeProcess {
   }
 
   /**
-   * kill sends `signal` (SIGKILL by default) and waits for the process to exit. A process that
-   * outlives `graceMs` after a gentler signal is SIGKILLed.
+   * kill sends `signal` (SIGKILL by default) and waits for the process to exit; a process that
+   * outlives `graceMs` after a gentler signal is SIGKILLed. Answers how the last run ended
+   * (also when it had ended already); throws for a node never started.
    */
-  async kill(signal: NodeJS.Signals = 'SIGKILL', graceMs = 10_000): Promise<ProcessExit | undefined> {
+  async kill(signal: NodeJS.Signals = 'SIGKILL', graceMs = 10_000): Promise<ProcessExit> {
     const exited = this.exited;
-    if (this.process === undefined || exited === undefined || !this.running) return undefined;
-    this.process.kill(signal);
+    const child = this.process;
+    if (child === undefined || exited === undefined) throw new Error(`${this.id} was never started`);
+    if (!this.running) return exited;
+    child.kill(signal);
     if (signal === 'SIGKILL') return exited;
-    const process = this.process;
     const outcome = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
     if (outcome !== undefined) return outcome;
-    process.kill('SIGKILL');
+    child.kill('SIGKILL');
     return exited;
+  }
+
+  /** restart starts the node again on the same data directory, ports and flags (after a kill). */
+  async restart(timeoutMs = 120_000): Promise<void> {
+    if (this.running) throw new Error(`${this.id} is still running`);
+    await this.start(timeoutMs);
+  }
+
+  /** waitExit waits for the running process to exit by itself. */
+  async waitExit(): Promise<ProcessExit> {
+    if (this.exited === undefined) throw new Error(`${this.id} was never started`);
+    return this.exited;
   }
 }
