@@ -73,7 +73,7 @@ function mountTmpfs(size: string): string {
 /** onDisk re-plans node `id` of the (not started) cluster with its data directory under `mount`. */
 function onDisk(id: string, mount: string): NodeProcess {
   const planned = cluster!.node(id);
-  const node = new NodeProcess(id, planned.peerPort, planned.httpPort, join(mount, id), planned.flags);
+  const node = new NodeProcess(id, planned.peerPort, planned.httpPort, join(mount, id), planned.flags, planned.env);
   cluster!.nodes[cluster!.nodes.indexOf(planned)] = node;
   mkdirSync(node.dataDir);
   return node;

@@ -32,7 +32,7 @@ describe('metrics', () => {
       const parsed = await scrape(leader);
       const ready = [lagging, other].every((peer) => parsed.count('raftkit_peer_rtt_seconds', { peer: peer.id }) > 0) && parsed.count('raftkit_snapshot_duration_seconds', { operation: 'send' }) > 0;
       return ready ? parsed : undefined;
-    }).catch((error: unknown) => {
+    }, 90_000).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n${cluster!.logs()}`);
     });
 

@@ -22,11 +22,14 @@ export const status: AdminRouteHandler = async (context, request) => {
 /** listMembers is the configuration with every member's addresses (HTTP addresses asked of members not known yet). */
 export const listMembers: AdminRouteHandler = async (context, request) => {
   await readBody(request, context.maxBodyBytes);
-  const before = context.members();
-  const unknown = [...before.voters, ...before.outgoing, ...before.learners].filter((id) => before.httpAddresses[id] === undefined);
-  if (unknown.length === 0) return json(200, before);
-  await Promise.all(unknown.map((id) => context.operations.learnHttpAddress(id)));
-  return json(200, context.members());
+  // A member just added may not be connected yet: ask again a moment later, a few times.
+  for (let attempt = 0; ; attempt++) {
+    const members = context.members();
+    const unknown = [...members.voters, ...members.outgoing, ...members.learners].filter((id) => members.httpAddresses[id] === undefined);
+    if (unknown.length === 0 || attempt === 3) return json(200, members);
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    await Promise.all(unknown.map((id) => context.operations.learnHttpAddress(id)));
+  }
 };
 
 /** promoteMember makes a learner a voter once it has caught up (a voter already is one: 200). */
