@@ -58,7 +58,10 @@ export interface RunningNode {
   readonly peerAddress: string;
   /** `host:port` the Redis-protocol front listens on (`--resp-listen`), if it serves. */
   readonly respAddress: string | undefined;
-  /** The HTTP server and the context its routes and /v1/ws serve (for in-process tests: the fuzz suite). */
+  /**
+   * The HTTP server and the context its routes and /v1/ws serve (for in-process tests: the fuzz suite).
+   * @internal
+   */
   readonly http: { readonly server: Server; readonly context: HttpContext };
   /** stop shuts down cleanly: refuses new requests, hands leadership over, closes everything. */
   stop(): Promise<void>;

@@ -1,5 +1,5 @@
 export * from './raft/index.js';
-export type { ApplyMeta, Clock, Codec, StateMachine, Transport } from './runtime/interfaces.js';
+export type { AbortSignalLike, ApplyMeta, Clock, Codec, StateMachine, Transport } from './runtime/interfaces.js';
 export type { SnapshotSenderOptions } from './runtime/snapshot-sender.js';
 export { createRealClock, createVirtualClock, type VirtualClock } from './runtime/clock.js';
 export { CodecError, createJsonCodec, type CodecErrorCode } from './runtime/codec.js';

@@ -90,7 +90,9 @@ export class KvStateMachine implements StateMachine<NodeKvCommand, NodeKvQuery, 
     }
   }
 
+  /** query answers a KV read (get) with its value, or null when the key is absent. */
   query(query: KvQuery): KvReadResult;
+  /** query answers any read of the node's KV machine: get, mget or dbsize. */
   query(query: NodeKvQuery): KvResult;
   query(query: NodeKvQuery): KvResult {
     const index = this.options.appliedIndex?.() ?? this.lastIndex;

@@ -62,3 +62,17 @@ export interface Clock {
   /** setTimeout calls `callback` after `ms`; the returned function cancels it. */
   setTimeout(callback: () => void, ms: number): () => void;
 }
+
+/**
+ * AbortSignalLike is what the runtime reads of an `AbortSignal` (`waitForLeader`'s `signal`): any
+ * runtime's AbortSignal fits, `AbortSignal.timeout(ms)` included. Declared here so the core needs
+ * no Node or DOM typings.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  /** addEventListener registers `listener` to run when the signal aborts. */
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** removeEventListener unregisters a listener added with addEventListener. */
+  removeEventListener(type: 'abort', listener: () => void): void;
+}

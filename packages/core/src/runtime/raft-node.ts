@@ -45,7 +45,7 @@ import { ReadWaiters } from './read-waiters.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
 import { SnapshotSender, type SnapshotSenderOptions } from './snapshot-sender.js';
 import { Listeners } from './events.js';
-import type { Clock, Codec, StateMachine, Transport } from './interfaces.js';
+import type { AbortSignalLike, Clock, Codec, StateMachine, Transport } from './interfaces.js';
 import { PendingProposals, type ApplyOutcome, type Waiter } from './pending-proposals.js';
 
 /** RaftNodeConfig is the core's config plus the runtime's tick length. */
@@ -177,7 +177,7 @@ export interface RaftNode<Command, Query, Result, QueryResult = Result> {
    * node is not running or stops meanwhile. The leader may change right after: a proposal can
    * still get NotLeaderError and should follow its hint.
    */
-  waitForLeader(options?: { readonly signal?: AbortSignal }): Promise<NodeId>;
+  waitForLeader(options?: { readonly signal?: AbortSignalLike }): Promise<NodeId>;
   /** status describes this node; throws NodeStoppedError before start(). */
   status(): RaftNodeStatus;
   /**
@@ -476,7 +476,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     });
   }
 
-  waitForLeader(options: { readonly signal?: AbortSignal } = {}): Promise<NodeId> {
+  waitForLeader(options: { readonly signal?: AbortSignalLike } = {}): Promise<NodeId> {
     const { signal } = options;
     return new Promise<NodeId>((resolve, reject) => {
       let finished = false;
