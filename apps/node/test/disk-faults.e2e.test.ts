@@ -135,10 +135,10 @@ async function mountFaultyFs(): Promise<FaultyFs> {
   mkdirSync(mount);
   writeFileSync(control, 'ok');
   const output: string[] = [];
-  const process: ChildProcess = spawn(DEBIAN_PYTHON, [FAULTY_FS, backing, mount, control], { stdio: ['ignore', 'pipe', 'pipe'] });
-  process.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  process.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => process.once('exit', () => resolve()));
+  const child: ChildProcess = spawn(DEBIAN_PYTHON, [FAULTY_FS, backing, mount, control], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const fs: FaultyFs = {
     mount,
     fault(fault) {
@@ -147,8 +147,8 @@ async function mountFaultyFs(): Promise<FaultyFs> {
     async unmount() {
       if (isMounted(mount)) execFileSync('umount', ['-l', mount]);
       // Unmounted, the file system process ends by itself; a stuck one is ended by its pid.
-      if (process.exitCode === null && process.signalCode === null) {
-        const timer = setTimeout(() => process.kill('SIGKILL'), 10_000);
+      if (child.exitCode === null && child.signalCode === null) {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
@@ -157,7 +157,7 @@ async function mountFaultyFs(): Promise<FaultyFs> {
   };
   faultyFileSystems.push(fs);
   await waitFor(`the FUSE file system at ${mount} to be mounted`, () => {
-    if (process.exitCode !== null) throw new Error(`faulty-fs.py exited with ${process.exitCode}: ${output.join('')}`);
+    if (child.exitCode !== null) throw new Error(`faulty-fs.py exited with ${child.exitCode}: ${output.join('')}`);
     return isMounted(mount) ? true : undefined;
   });
   return fs;
