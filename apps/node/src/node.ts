@@ -33,6 +33,7 @@ import { takeBackup } from './backup/backup-source.js';
 import { createEventLoopWatch } from './health/event-loop-watch.js';
 import { createStatusPageSource } from './status-page/status-page-source.js';
 import { readinessOf } from './health/readiness.js';
+import { probeDiskFault } from './health/disk-probe.js';
 import { describeStorageFailure } from './health/storage-failure.js';
 import { transportLogger } from './logger.js';
 import { meterStateMachine } from './metrics/metered-state-machine.js';
@@ -178,8 +179,9 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   transport.onRequest((from, payload) => operations.serve(from, payload));
 
   raftNode.on('error', (error) => {
-    storageFailure = describeStorageFailure(error);
-    if (storageFailure === undefined) {
+    const failure = describeStorageFailure(error);
+    storageFailure = failure;
+    if (failure === undefined) {
       logger.fatal({ err: error }, 'the Raft node failed and stopped');
       onFatal(error);
       return;
@@ -187,7 +189,12 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     // A disk fault: the Raft node has stopped (it acknowledges nothing more, and a leader's peers
     // elect another), but the process stays up to say so on /readyz and /metrics until an
     // operator frees space or fixes the disk and restarts it. A restart recovers from what is on disk.
-    logger.fatal({ err: error, storageFailure }, `the data directory's disk failed (${storageFailure.split(':')[0]}): this node stopped taking part; fix the disk and restart it`);
+    // SQLite says SQLITE_IOERR_* for both a failed and a read-only disk: the probe tells which.
+    void probeDiskFault(options.dataDir).then((code) => {
+      const reported = code !== undefined && !failure.startsWith(`${code}:`) ? `${code}: ${failure}` : failure;
+      storageFailure = reported;
+      logger.fatal({ err: error, storageFailure: reported }, `the data directory's disk failed (${reported.split(':')[0]}): this node stopped taking part; fix the disk and restart it`);
+    });
   });
   let lastLeader: string | null = null;
   raftNode.on('roleChanged', (event) => {
