@@ -3,6 +3,7 @@
  * `pnpm --filter @raftkit/bench bench -- cluster`), or RAFTKIT_BENCH=core-throughput,cluster.
  */
 import { clusterBenchmark } from './cluster.js';
+import { compareEtcdBenchmark } from './compare-etcd.js';
 import { coreThroughput } from './core-throughput.js';
 import { readThroughput } from './read-throughput.js';
 import { respBenchmark } from './resp.js';
@@ -12,6 +13,7 @@ const benchmarks: Record<string, () => void | Promise<void>> = {
   'read-throughput': readThroughput,
   cluster: clusterBenchmark,
   resp: respBenchmark,
+  'compare-etcd': compareEtcdBenchmark,
 };
 
 const named = [...process.argv.slice(2).filter((argument) => argument !== '--'), ...(process.env.RAFTKIT_BENCH ?? '').split(',')].map((name) => name.trim()).filter((name) => name !== '');

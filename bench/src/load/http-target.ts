@@ -25,6 +25,8 @@ export interface HttpTargetOptions {
   readonly connections: number;
   /** An answer not complete by then fails the request. Default 10,000 ms. */
   readonly timeoutMs?: number;
+  /** The content-type of request bodies. Default `application/octet-stream`. */
+  readonly contentType?: string;
 }
 
 /** createHttpTarget returns a pool of keep-alive connections to `address` (`host:port`). */
@@ -32,10 +34,11 @@ export function createHttpTarget(address: string, options: HttpTargetOptions): H
   const [host, port] = splitAddress(address);
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const contentType = options.contentType ?? 'application/octet-stream';
   return {
     request(method, path, body) {
       return new Promise<HttpAnswer>((resolve, reject) => {
-        const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/octet-stream', 'content-length': body.byteLength };
+        const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': contentType, 'content-length': body.byteLength };
         const outgoing = request({ host, port, method, path, agent, headers, timeout: timeoutMs }, (incoming) => {
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
