@@ -9,7 +9,9 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # Update the package lists only when chromium cannot be found in them.
-if ! apt-cache show chromium >/dev/null 2>&1; then
+# A new machine's package lists may be missing or stale (an old list can name versions the mirror
+# no longer has): try the install, and on failure update the lists and try once more.
+if ! $SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core; then
   $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core
 fi
-$SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core
