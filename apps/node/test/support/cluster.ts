@@ -6,7 +6,7 @@
  * deadlines, never on sleeps.
  */
 import { randomBytes } from 'node:crypto';
-import { freePort, LocalCluster, NodeProcess, waitFor } from '../../src/testing/index.js';
+import { freePort, LocalCluster, NodeProcess, waitFor, type StatusBody } from '../../src/testing/index.js';
 
 export { freePort, NodeProcess, waitFor };
 
@@ -74,19 +74,8 @@ export class TestCluster {
   }
 }
 
-/** StatusBody is `GET /v1/status`. */
-export interface StatusBody {
-  readonly id: string;
-  readonly role: string;
-  readonly term: number;
-  readonly leader: string | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly lastLogIndex: number;
-  readonly snapshotIndex: number;
-  readonly members: { readonly voters: string[]; readonly learners: string[]; readonly outgoing: string[] };
-  readonly unresponsive: string[];
-}
+/** StatusBody is `GET /v1/status`, as the launcher reads it. */
+export type { StatusBody };
 
 /** Answer is an HTTP answer: status, headers, raw body text and parsed JSON (if JSON). */
 export interface Answer {
