@@ -16,6 +16,23 @@ function votesOf(granted: readonly NodeId[], rejected: readonly NodeId[] = []): 
   return votes;
 }
 
+describe('majorityIndex against a sorting reference', () => {
+  it('agrees for 1 to 9 voters on 2,000 random acknowledgement sets, ties included', () => {
+    let state = 12345;
+    const random = (bound: number) => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % bound;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const n = 1 + (round % 9);
+      const voters = Array.from({ length: n }, (_, i) => `v${i}`);
+      const values = new Map(voters.map((id) => [id, random(6)]));
+      const sorted = [...values.values()].sort((a, b) => b - a);
+      expect(majorityIndex(voters, (id) => values.get(id)!), `round ${round}: ${JSON.stringify([...values])}`).toBe(sorted[n >> 1]);
+    }
+  });
+});
+
 describe('majorities of 1 to 5 voters', () => {
   // Voter nK acknowledged index 10×K; the majority index is what the (n/2+1)-th highest holds.
   const expected = [10, 10, 20, 20, 30];

@@ -8,11 +8,30 @@ import type { MembershipConfig, NodeId } from './types.js';
 export function majorityIndex(voters: readonly NodeId[], acked: (id: NodeId) => number): number {
   const n = voters.length;
   if (n === 0) return Infinity;
-  const values = new Array<number>(n);
-  for (let i = 0; i < n; i++) values[i] = acked(voters[i]!);
-  values.sort((a, b) => b - a);
-  return values[(n >> 1)]!;
+  if (n === 1) return acked(voters[0]!);
+  if (n === 3) {
+    // The common cluster, on every acknowledgement: the median of three, without an array.
+    const a = acked(voters[0]!);
+    const b = acked(voters[1]!);
+    const c = acked(voters[2]!);
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+  }
+  // Insertion sort, descending, into a scratch array reused across calls (no allocation, no
+  // comparator closure): voter sets are small.
+  if (scratch.length < n) scratch = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const value = acked(voters[i]!);
+    let j = i - 1;
+    while (j >= 0 && scratch[j]! < value) {
+      scratch[j + 1] = scratch[j]!;
+      j--;
+    }
+    scratch[j + 1] = value;
+  }
+  return scratch[n >> 1]!;
 }
+
+let scratch: number[] = new Array<number>(8);
 
 /** committedIndex is the index a quorum of `config` holds: both majorities while joint (§4.3). */
 export function committedIndex(config: MembershipConfig, acked: (id: NodeId) => number): number {

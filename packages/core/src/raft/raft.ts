@@ -82,6 +82,9 @@ interface PendingPersist {
 }
 
 const NO_DATA = new Uint8Array(0);
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+/** The hard state of an open persist's placeholder effect: sealPersist replaces the effect before anyone sees it. */
+const PLACEHOLDER_HARD_STATE: HardState = Object.freeze({ term: 0, vote: null, commit: 0 });
 
 /** createRaft validates the configuration and returns a node's protocol core. */
 export function createRaft(options: RaftOptions): Raft {
@@ -230,7 +233,15 @@ export class Raft {
 
   /** propose appends one command on the leader; elsewhere it is dropped with a leader hint. */
   propose(data: Uint8Array): ProposeResult {
-    return this.proposeBatch([data])[0]!;
+    if (this.role !== 'leader' || this.transferee !== null) return this.proposeBatch([data])[0]!;
+    // The one-entry path of proposeBatch, without its arrays: this runs once per unbatched write.
+    const limit = this.cfg.maxUncommittedBytes;
+    if (limit > 0 && this.uncommittedBytes > 0 && this.uncommittedBytes + data.byteLength > limit) return this.dropProposal('uncommitted-limit');
+    const index = this.log.lastIndex() + 1;
+    this.uncommittedBytes += data.byteLength;
+    this.storeEntries([{ index, term: this.term, type: 'normal', data }]);
+    this.broadcastAppend();
+    return { ok: true, index, term: this.term };
   }
 
   /**
@@ -374,7 +385,7 @@ export class Raft {
       const done = this.pendingPersists.shift()!;
       this.log.persistedIndex = Math.min(Math.max(this.log.persistedIndex, done.lastIndex), this.log.lastIndex());
     }
-    if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend();
+    if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend(true);
   }
 
   /** applied reports that the state machine has applied every entry up to `index`. */
@@ -781,7 +792,9 @@ export class Raft {
 
   private handleAppendEntries(message: AppendEntriesMessage): void {
     if (message.prevLogIndex < this.log.committed) {
-      // Everything up to our commit already matches the leader (Log Matching); say so.
+      // Everything up to our commit already matches the leader (Log Matching); say so, unless
+      // the leader asked for no answer (a commit notice that tells us nothing new).
+      if (message.noReply === true && message.entries.length === 0) return;
       this.ackAppend(message.from, this.log.committed);
       return;
     }
@@ -792,13 +805,18 @@ export class Raft {
       return;
     }
     const lastNew = message.prevLogIndex + message.entries.length;
+    if (message.noReply === true && message.entries.length === 0) {
+      // A commit notice: the log matches up to prevLogIndex, which is all the commit needs.
+      this.commitTo(Math.min(message.leaderCommit, lastNew));
+      return;
+    }
     const conflict = this.log.findConflict(message.entries);
     if (conflict !== 0) {
       if (conflict <= this.log.committed) {
         throw new Error(`entry ${conflict} conflicts with the committed log (commit ${this.log.committed}): a safety violation`);
       }
       const first = message.entries[0]!.index;
-      this.storeEntries(message.entries.slice(conflict - first));
+      this.storeEntries(conflict === first ? message.entries : message.entries.slice(conflict - first));
     }
     // §5.3: "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)."
     this.commitTo(Math.min(message.leaderCommit, lastNew));
@@ -901,15 +919,21 @@ export class Raft {
     this.storeEntries(entries);
   }
 
-  private broadcastAppend(): void {
-    for (const [id, pr] of this.progress) this.sendAppend(id, pr, true);
+  /**
+   * broadcastAppend sends every follower what it lacks, or an empty append carrying the commit.
+   * `commitNotice`: the broadcast announces a new commit index, so an empty append to a follower
+   * in replicate state asks for no answer (see `AppendEntriesMessage.noReply`). That saves two
+   * of the eight messages an unbatched entry costs in a 3-node cluster.
+   */
+  private broadcastAppend(commitNotice = false): void {
+    for (const [id, pr] of this.progress) this.sendAppend(id, pr, true, commitNotice);
   }
 
   /**
    * sendAppend sends `to` the entries from its `next`, if flow control allows. Returns whether a
    * message was sent. A follower whose next entry was compacted away gets a snapshot instead.
    */
-  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
+  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean, commitNotice = false): boolean {
     if (pr.paused()) return false;
     const prevLogIndex = pr.next - 1;
     const prevLogTerm = this.log.term(prevLogIndex);
@@ -922,7 +946,12 @@ export class Raft {
     if (entries.length === 0 && !sendIfEmpty) return false;
     let bytes = 0;
     for (const entry of entries) bytes += entry.data.byteLength;
-    this.send(to, { type: 'appendEntries', from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, leaderCommit: this.log.committed });
+    const leaderCommit = this.log.committed;
+    if (commitNotice && entries.length === 0 && pr.state === 'replicate') {
+      this.send(to, { type: 'appendEntries', from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, leaderCommit, noReply: true });
+    } else {
+      this.send(to, { type: 'appendEntries', from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, leaderCommit });
+    }
     pr.sentEntries(entries.length, prevLogIndex + entries.length, bytes);
     return true;
   }
@@ -1062,7 +1091,7 @@ export class Raft {
     }
     if (updated && message.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
     if (updated && this.maybeCommit()) {
-      this.broadcastAppend();
+      this.broadcastAppend(true);
       return;
     }
     // As etcd-raft: a follower we held back (probe in flight, full window) was skipped by the
@@ -1084,13 +1113,16 @@ export class Raft {
     if (isVoter(this.config, message.from)) this.acknowledgeRound(message.round, message.from);
   }
 
+  /** ackedIndex is what `id` is known to hold durably: its match, or our own durable index. */
+  private readonly ackedIndex = (id: NodeId): number => (id === this.id ? this.log.persistedIndex : (this.progress.get(id)?.match ?? 0));
+
   /**
    * maybeCommit advances the commit index to what a quorum holds, but only to an entry of the
    * current term (§5.4.2, Figure 8); earlier entries commit with it. The leader counts itself
    * only up to its own durable index.
    */
   private maybeCommit(): boolean {
-    const index = committedIndex(this.config, (id) => (id === this.id ? this.log.persistedIndex : (this.progress.get(id)?.match ?? 0)));
+    const index = committedIndex(this.config, this.ackedIndex);
     const anyTerm = this.cfg.injectedBugs.commitPreviousTermByCounting === true;
     if (index <= this.log.committed || (this.log.term(index) !== this.term && !anyTerm)) return false;
     this.commitTo(index);
@@ -1149,6 +1181,7 @@ export class Raft {
     const first = entries[0]!.index;
     const persist = this.ensurePersist();
     if (first <= this.log.lastIndex()) {
+      this.dropUntakenAcksFrom(first, persist);
       this.log.truncateFrom(first);
       for (const pending of this.pendingPersists) if (pending.lastIndex >= first) pending.lastIndex = first - 1;
       persist.entries = persist.entries.filter((entry) => entry.index < first);
@@ -1162,6 +1195,26 @@ export class Raft {
       persist.entries.push(entry);
       if (entry.type === 'config') this.noteConfigEntry(entry);
     }
+  }
+
+  /**
+   * dropUntakenAcksFrom withdraws the append acknowledgements of entries at `first` or later that
+   * wait for the open persist and are still in the effect list: the open persist now truncates
+   * those entries, so when it is durable they are no longer ours to acknowledge. (Acknowledgements
+   * waiting for an earlier persist go out once it is durable, before this truncation is written:
+   * the runtime never folds a truncating persist into an earlier write.)
+   */
+  private dropUntakenAcksFrom(first: number, open: OpenPersist): void {
+    const kept = this.effects.filter(
+      (effect, position) =>
+        position <= open.position ||
+        effect.type !== 'send' ||
+        effect.afterPersist !== open.seq ||
+        effect.message.type !== 'appendEntriesResponse' ||
+        !effect.message.success ||
+        effect.message.matchIndex < first,
+    );
+    if (kept.length !== this.effects.length) this.effects = kept;
   }
 
   private noteConfigEntry(entry: Entry): void {
@@ -1204,7 +1257,7 @@ export class Raft {
     if (this.openPersist === undefined) {
       this.openPersist = { seq: this.nextSeq++, position: this.effects.length, entries: [], truncateFrom: undefined };
       // Placeholder, replaced by the sealed persist in sealPersist().
-      this.effects.push({ type: 'persist', seq: this.openPersist.seq, hardState: this.hardState(), entries: [] });
+      this.effects.push({ type: 'persist', seq: this.openPersist.seq, hardState: PLACEHOLDER_HARD_STATE, entries: NO_ENTRIES });
     }
     return this.openPersist;
   }
@@ -1221,13 +1274,11 @@ export class Raft {
     const open = this.openPersist;
     if (open === undefined) return;
     this.openPersist = undefined;
-    this.effects[open.position] = {
-      type: 'persist',
-      seq: open.seq,
-      hardState: this.hardState(),
-      entries: open.entries,
-      ...(open.truncateFrom !== undefined ? { truncateFrom: open.truncateFrom } : {}),
-    };
+    const hardState = this.hardState();
+    this.effects[open.position] =
+      open.truncateFrom === undefined
+        ? { type: 'persist', seq: open.seq, hardState, entries: open.entries }
+        : { type: 'persist', seq: open.seq, hardState, entries: open.entries, truncateFrom: open.truncateFrom };
     this.pendingPersists.push({ seq: open.seq, lastIndex: this.log.lastIndex() });
   }
 

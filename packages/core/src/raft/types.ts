@@ -95,6 +95,13 @@ export interface AppendEntriesMessage extends MessageBase {
   readonly prevLogTerm: number;
   readonly entries: readonly Entry[];
   readonly leaderCommit: number;
+  /**
+   * Set on an empty AppendEntries that only announces a new commit index to a follower the
+   * leader is pipelining to. The follower applies the commit when its log matches and sends no
+   * answer: the leader learns nothing from it that the answers to the entries themselves do not
+   * say. A follower whose log does not match still refuses, so a lost append is found at once.
+   */
+  readonly noReply?: boolean;
 }
 
 /**

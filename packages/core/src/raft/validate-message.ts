@@ -106,7 +106,9 @@ export function validateMessage(value: unknown, limits: MessageLimits = {}): Mes
       const prevLogTerm = integer(fields, 'prevLogTerm');
       if (prevLogTerm > base.term) inconsistent('prevLogTerm', `${prevLogTerm} is after the leader's term ${base.term}`);
       const entries = entryList(fields, prevLogIndex, prevLogTerm, base.term, bounds);
-      return { type, ...base, prevLogIndex, prevLogTerm, entries, leaderCommit: integer(fields, 'leaderCommit') };
+      const leaderCommit = integer(fields, 'leaderCommit');
+      if (own(fields, 'noReply') === undefined) return { type, ...base, prevLogIndex, prevLogTerm, entries, leaderCommit };
+      return { type, ...base, prevLogIndex, prevLogTerm, entries, leaderCommit, noReply: boolean(fields, 'noReply') };
     }
     case 'appendEntriesResponse':
       return {

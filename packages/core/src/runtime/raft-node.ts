@@ -871,25 +871,22 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
   /**
    * mergeQueuedPersists folds the persists queued behind `first` into one write (group commit):
    * while one write runs, later persists pile up, and the next write makes all of them durable
-   * with one fsync. Applying them in order to one list gives what applying them one by one would:
-   * a later truncation deletes the earlier persists' entries it covers, the last hard state wins,
-   * and the acknowledgement of the last seq acknowledges every earlier one.
+   * with one fsync. The last hard state wins, and the acknowledgement of the last seq
+   * acknowledges every earlier one. A truncating persist starts a write of its own: an append
+   * acknowledgement held for an earlier persist names entries the truncation deletes, and it must
+   * go out while they are on disk, not after one transaction stored both.
    */
   private mergeQueuedPersists(first: PersistEffect): PersistEffect {
-    if (this.writeQueue[0]?.kind !== 'persist') return first;
-    let entries = [...first.entries];
-    let truncateFrom = first.truncateFrom;
+    const mergeable = (): boolean => this.writeQueue[0]?.kind === 'persist' && this.writeQueue[0].persist.truncateFrom === undefined;
+    if (!mergeable()) return first;
+    const entries = [...first.entries];
     let last = first;
-    while (this.writeQueue[0]?.kind === 'persist') {
+    while (mergeable()) {
       const next = (this.writeQueue.shift() as { kind: 'persist'; persist: PersistEffect }).persist;
-      if (next.truncateFrom !== undefined) {
-        const cut = next.truncateFrom;
-        entries = entries.filter((entry) => entry.index < cut);
-        truncateFrom = Math.min(truncateFrom ?? cut, cut);
-      }
-      entries.push(...next.entries);
+      for (const entry of next.entries) entries.push(entry);
       last = next;
     }
+    const truncateFrom = first.truncateFrom;
     return { type: 'persist', seq: last.seq, hardState: last.hardState, entries, ...(truncateFrom !== undefined ? { truncateFrom } : {}) };
   }
 
