@@ -85,7 +85,8 @@ function printSoak(soak: SystemSoak): void {
 
 function describeCheck(check: FigureCheck, summaries: readonly RssSummary[]): string {
   const highest = summaries.map((summary) => `${summary.node} ${mib(summary.maxBytes)}`).join(', ');
-  return `${check.against}: ${check.met ? 'met' : 'NOT met'} (highest RSS after the first minute, MiB: ${highest}; limit ${mib(check.limitBytes)})`;
+  const verdict = check.met === undefined ? 'not judged, no samples after the first minute' : check.met ? 'met' : 'NOT met';
+  return `${check.against}: ${verdict} (highest RSS after the first minute, MiB: ${highest}; limit ${mib(check.limitBytes)})`;
 }
 
 /** soakBenchmark runs the raftkit soak, then the etcd one when it can, prints both and writes results/soak.json. */
@@ -131,7 +132,8 @@ export async function soakBenchmark(): Promise<void> {
     else if (summary.samples === 0 || summary.risingLastHalf === undefined) console.log(`raftkit ${summary.node}: ${summary.notes.join('; ')}`);
   }
   const growing = raftkit.summaries.filter((summary) => summary.growing).map((summary) => summary.node);
-  if (growing.length === 0) console.log(`flat: no raftkit node's RSS left ±${GROWTH_RULES.band * 100}% of its median after the first minute, none rose steadily across the last half`);
+  const judged = raftkit.summaries.every((summary) => summary.samples > 0);
+  if (growing.length === 0 && judged) console.log(`flat: no raftkit node's RSS left ±${GROWTH_RULES.band * 100}% of its median after the first minute, none rose steadily across the last half`);
   for (const summary of etcd?.summaries ?? []) if (summary.growing) console.log(`(etcd ${summary.node} grows too: ${summary.notes.join('; ')})`);
 
   const [low, high] = settings.etcdFigureMiB;

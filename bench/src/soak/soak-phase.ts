@@ -46,8 +46,13 @@ export async function runSoakPhase(settings: SoakSettings, driver: Driver, probe
   let failed = false;
   loading.catch(() => (failed = true));
   let previous = { at: start, written: 0 };
-  for (let sample = 1; sample * settings.sampleMs <= settings.durationMs && !failed; sample++) {
-    await sleep(Math.max(0, start + sample * settings.sampleMs - performance.now()));
+  // Every sampleMs, and once more at the end when the duration is not a multiple of it.
+  const offsets: number[] = [];
+  for (let offset = settings.sampleMs; offset <= settings.durationMs; offset += settings.sampleMs) offsets.push(offset);
+  if (offsets.at(-1) !== settings.durationMs) offsets.push(settings.durationMs);
+  for (const offset of offsets) {
+    if (failed) break;
+    await sleep(Math.max(0, start + offset - performance.now()));
     const at = performance.now();
     const count = written;
     const point: SeriesPoint = { atSeconds: Number(((at - start) / 1000).toFixed(1)), writesPerSecond: (count - previous.written) / ((at - previous.at) / 1000), ...(await probe.sample()) };
