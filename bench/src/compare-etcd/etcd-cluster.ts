@@ -15,6 +15,8 @@ import { freePort, waitFor } from '@raftkit/node/testing';
 export interface EtcdCluster {
   /** Client addresses, `127.0.0.1:port`, one per member. */
   readonly clientAddresses: readonly string[];
+  /** Each member's name, process id (for /proc) and client address. */
+  readonly members: readonly { readonly name: string; readonly pid: number; readonly clientAddress: string }[];
   stop(): Promise<void>;
 }
 
@@ -87,5 +89,5 @@ export async function startEtcdCluster(timeoutMs = 60_000): Promise<EtcdCluster>
     await stop();
     throw error;
   }
-  return { clientAddresses, stop };
+  return { clientAddresses, members: members.map(({ name }, position) => ({ name, pid: children[position]!.pid!, clientAddress: clientAddresses[position]! })), stop };
 }
