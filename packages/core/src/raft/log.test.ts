@@ -25,6 +25,31 @@ describe('RaftLog.slice', () => {
     expect(log.slice(1, 6, 100, 30).map((e) => e.index)).toEqual([1, 2, 3]);
   });
 
+  it('reports the payload bytes of what it returned', () => {
+    log.slice(1, 6, 100, 25);
+    expect(log.sliceBytes).toBe(20);
+    log.slice(3, 3, 100, 1000);
+    expect(log.sliceBytes).toBe(0);
+  });
+
+  it('answers the same range with the same array until the log changes, then with the new entries', () => {
+    const changing = new RaftLog(undefined, entries(1, [1, 1, 1], 10), 0);
+    const first = changing.slice(2, 4, 100, 1000);
+    expect(changing.slice(2, 4, 100, 1000)).toBe(first);
+    expect(changing.slice(2, 3, 100, 1000)).not.toBe(first);
+    changing.truncateFrom(3);
+    changing.append(entries(3, [2], 10));
+    const after = changing.slice(2, 4, 100, 1000);
+    expect(after).not.toBe(first);
+    expect(after.map((e) => e.term)).toEqual([1, 2]);
+    expect(first.map((e) => e.term)).toEqual([1, 1]);
+  });
+
+  it('range returns every entry in [from, to), past any byte limit', () => {
+    expect(log.range(2, 6).map((e) => e.index)).toEqual([2, 3, 4, 5]);
+    expect(log.range(3, 99).map((e) => e.index)).toEqual([3, 4, 5]);
+  });
+
   it('returns one entry even when that entry alone is over maxBytes', () => {
     expect(log.slice(3, 6, 100, 1).map((e) => e.index)).toEqual([3]);
   });

@@ -8,6 +8,8 @@ import type { Entry, SnapshotMeta } from './types.js';
  * lookup here is an array access. `persistedIndex` is the last index known to be on disk AND equal
  * to the in-memory entry: a truncation lowers it at once, `persisted(seq)` raises it.
  */
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+
 export class RaftLog {
   /** Index and term of the last entry covered by the snapshot (0, 0 when none). */
   snapshotIndex: number;
@@ -74,25 +76,51 @@ export class RaftLog {
   /**
    * slice returns entries in [from, to) with at most `maxCount` entries and `maxBytes` payload
    * bytes, but always at least one entry when the range is not empty, so an oversized entry still
-   * makes progress.
+   * makes progress. Their payload bytes are left in `sliceBytes`. The returned array MUST NOT be
+   * modified: the same range asked for again (the leader slicing for each follower in turn) gets
+   * the same array while the log is unchanged.
    */
-  slice(from: number, to: number, maxCount: number, maxBytes: number): Entry[] {
+  slice(from: number, to: number, maxCount: number, maxBytes: number): readonly Entry[] {
     const start = from - this.snapshotIndex - 1;
     const end = Math.min(to - this.snapshotIndex - 1, this.entries.length, start + maxCount);
     if (start < 0) throw new Error(`slice(${from}) below the first index ${this.firstIndex()}`);
-    if (end <= start) return [];
+    if (end <= start) {
+      this.sliceBytes = 0;
+      return NO_ENTRIES;
+    }
     let bytes = this.entries[start]!.data.byteLength;
     let stop = start + 1;
     while (stop < end) {
-      bytes += this.entries[stop]!.data.byteLength;
-      if (bytes > maxBytes) break;
+      const next = bytes + this.entries[stop]!.data.byteLength;
+      if (next > maxBytes) break;
+      bytes = next;
       stop++;
     }
-    return this.entries.slice(start, stop);
+    this.sliceBytes = bytes;
+    const cached = this.lastSlice;
+    if (cached !== undefined && cached.version === this.version && cached.start === start + this.snapshotIndex && cached.entries.length === stop - start) return cached.entries;
+    const entries = this.entries.slice(start, stop);
+    this.lastSlice = { version: this.version, start: start + this.snapshotIndex, entries };
+    return entries;
   }
+
+  /** range returns the entries in [from, to), all of them (to apply, not to send: no limits). */
+  range(from: number, to: number): Entry[] {
+    const start = from - this.snapshotIndex - 1;
+    if (start < 0) throw new Error(`range(${from}) below the first index ${this.firstIndex()}`);
+    return this.entries.slice(start, Math.min(to - this.snapshotIndex - 1, this.entries.length));
+  }
+
+  /** Payload bytes of the entries the last `slice` returned. */
+  sliceBytes = 0;
+  /** The last slice and where it started, valid while `version` is unchanged. */
+  private lastSlice: { readonly version: number; readonly start: number; readonly entries: readonly Entry[] } | undefined;
+  /** Bumped by every change to the entries (append, truncate, compact, restore). */
+  private version = 0;
 
   /** append adds entries at the end; the caller guarantees they follow lastIndex. */
   append(entries: readonly Entry[]): void {
+    this.version++;
     for (const entry of entries) this.entries.push(entry);
   }
 
@@ -114,6 +142,7 @@ export class RaftLog {
    * Committed entries MUST never be truncated; the caller checks.
    */
   truncateFrom(index: number): void {
+    this.version++;
     this.entries.length = Math.max(0, index - this.snapshotIndex - 1);
     if (this.persistedIndex >= index) this.persistedIndex = index - 1;
   }
@@ -135,6 +164,7 @@ export class RaftLog {
   /** compactTo drops entries up to and including `index` (the snapshot now covers them). */
   compactTo(index: number, term: number): void {
     if (index <= this.snapshotIndex) return;
+    this.version++;
     const drop = Math.min(index - this.snapshotIndex, this.entries.length);
     this.entries.splice(0, drop);
     this.snapshotIndex = index;
@@ -145,6 +175,7 @@ export class RaftLog {
 
   /** restore replaces the whole log with the state of a snapshot. */
   restore(meta: SnapshotMeta): void {
+    this.version++;
     this.entries = [];
     this.snapshotIndex = meta.index;
     this.snapshotTerm = meta.term;

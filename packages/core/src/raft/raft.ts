@@ -253,21 +253,24 @@ export class Raft {
     // Proposals pause while leadership is handed over, so the target can catch up (§3.10).
     if (this.transferee !== null) return batch.map(() => this.dropProposal('transfer-in-progress'));
     const results: ProposeResult[] = [];
-    const accepted: { type: EntryType; data: Uint8Array }[] = [];
+    const accepted: Entry[] = [];
+    const limit = this.cfg.maxUncommittedBytes;
+    const term = this.term;
+    let index = this.log.lastIndex();
     let bytes = this.uncommittedBytes;
     for (const data of batch) {
-      const limit = this.cfg.maxUncommittedBytes;
       // An empty pipeline always takes one entry, however large, so progress is never blocked.
       if (limit > 0 && bytes > 0 && bytes + data.byteLength > limit) {
         results.push(this.dropProposal('uncommitted-limit'));
         continue;
       }
       bytes += data.byteLength;
-      accepted.push({ type: 'normal', data });
-      results.push({ ok: true, index: this.log.lastIndex() + accepted.length, term: this.term });
+      accepted.push({ index: ++index, term, type: 'normal', data });
+      results.push({ ok: true, index, term });
     }
     if (accepted.length > 0) {
-      this.appendAsLeader(accepted);
+      this.uncommittedBytes = bytes;
+      this.storeEntries(accepted);
       this.broadcastAppend();
     }
     return results;
@@ -944,8 +947,7 @@ export class Raft {
     }
     const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxEntriesPerMessage, this.cfg.maxMessageBytes);
     if (entries.length === 0 && !sendIfEmpty) return false;
-    let bytes = 0;
-    for (const entry of entries) bytes += entry.data.byteLength;
+    const bytes = this.log.sliceBytes;
     const leaderCommit = this.log.committed;
     if (commitNotice && entries.length === 0 && pr.state === 'replicate') {
       this.send(to, { type: 'appendEntries', from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, leaderCommit, noReply: true });
@@ -1248,7 +1250,7 @@ export class Raft {
   private emitApply(): void {
     const upTo = this.nextApplyIndex();
     if (upTo <= this.applyEmitted) return;
-    const entries = this.log.slice(this.applyEmitted + 1, upTo + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    const entries = this.log.range(this.applyEmitted + 1, upTo + 1);
     this.applyEmitted = upTo;
     this.effects.push({ type: 'apply', entries });
   }
