@@ -10,6 +10,7 @@
  * Order matters: the HTTP port opens only after `node.start()` has loaded storage and replayed
  * the log (docs/architecture.md), so a client never sees a node that has not recovered yet.
  */
+import { trackRole, type RoleView } from './role-view.js';
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRaftNode, sessionTick, type MembershipConfig } from '@raftkit/core';
@@ -142,9 +143,11 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   const appliedIndex = () => node?.status().appliedIndex ?? 0;
   // The hosted machine goes through the same runtime, codec and routes; its own types are data.
   const stateMachine = plugin === undefined ? createNodeStateMachine({ appliedIndex }) : (createHostedStateMachine(plugin, appliedIndex) as unknown as NodeStateMachine);
+  // Read on every apply (commit latency is measured on the leader): the role view, not status().
+  let roleView: RoleView | undefined;
   const leaderTerm = () => {
-    const status = currentStatus();
-    return status?.role === 'leader' ? status.term : undefined;
+    const role = roleView?.();
+    return role?.role === 'leader' ? role.term : undefined;
   };
   const raftNode: KvNode = createRaftNode({
     config: { id: options.id, tickMs: options.tickMs, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks },
@@ -158,6 +161,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     ...(options.leaseReads ? { leaseReads: true } : {}),
   });
   node = raftNode;
+  roleView = trackRole(raftNode);
 
   const httpAddress = options.httpAdvertise;
   const operations = new Operations({
@@ -171,6 +175,7 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
     logger,
     metrics,
     hostsMachine: plugin !== undefined,
+    role: roleView,
     admitNewMember: (id, peerAddress) => {
       const peers = { ...(raftNode.status().config.addresses ?? {}), [id]: peerAddress };
       return admit(peerAddress, { clusterId: identity.clusterId, nodeId: id, peers }, options.secret, logger);

@@ -9,6 +9,7 @@
  * A failure that certainly did not apply (NO_LEADER from a node that lost leadership) is tried
  * again while time remains; anything that may have applied is answered as it is (504).
  */
+import type { RoleView } from './role-view.js';
 import { idempotentCommand, sessionCommand, untrackedCommand, type RaftNode, type SessionCommand, type SessionResult } from '@raftkit/core';
 import type { LeaderInfo } from '@raftkit/client';
 import type { WsTransport } from '@raftkit/transport-ws';
@@ -45,6 +46,8 @@ export interface OperationsContext {
   readonly admitNewMember?: (id: string, peerAddress: string) => Promise<void>;
   /** True when the node hosts a `--machine` plugin: `node` is then a HostedNode, and KV requests are refused. */
   readonly hostsMachine?: boolean;
+  /** The node's role, term and leader as last reported (role-view.ts): read per request instead of `status()`. */
+  readonly role?: RoleView;
 }
 
 /** AddMemberRequest is the body of `POST /v1/members`. */
@@ -158,7 +161,7 @@ export class Operations {
 
   /** leaderInfo is the hint clients get: the leader's id and, when known, its HTTP address. */
   leaderInfo(): LeaderInfo | undefined {
-    const leader = this.safeStatus()?.leader ?? null;
+    const leader = this.currentRole()?.leader ?? null;
     if (leader === null) return undefined;
     const httpAddress = this.httpAddresses.get(leader);
     return httpAddress === undefined ? { id: leader } : { id: leader, httpAddress };
@@ -235,7 +238,7 @@ export class Operations {
     for (let attempt = 1; ; attempt++) {
       const hint = tried?.failure.leader;
       const leader = hint !== undefined && hint !== null && hint !== tried!.leader && hint !== this.context.id ? hint : await this.waitForLeader(deadline, tried);
-      const term = this.safeStatus()?.term ?? 0;
+      const term = this.currentRole()?.term ?? 0;
       const remaining = deadline - performance.now();
       try {
         if (leader === this.context.id) return await here(remaining);
@@ -270,6 +273,8 @@ export class Operations {
     const limit = Math.min(deadline, performance.now() + 2 * this.electionTimeoutMs);
     for (;;) {
       if (this.stopping) throw new OperationError('SHUTTING_DOWN', 'this node is shutting down');
+      const known = this.context.role?.();
+      if (known !== undefined && known.leader !== null && (tried === undefined || known.leader !== tried.leader || known.term > tried.term)) return known.leader;
       const status = this.safeStatus();
       if (status === undefined) throw new OperationError('SHUTTING_DOWN', 'this node is not running');
       const leader = status.leader;
@@ -283,6 +288,12 @@ export class Operations {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(this.context.tickMs, 20)));
     }
+  }
+
+  /** currentRole is the role view while running (else the status, which fails once stopped). */
+  private currentRole(): { readonly leader: string | null; readonly term: number } | undefined {
+    const known = this.stopping ? undefined : this.context.role?.();
+    return known ?? this.safeStatus();
   }
 
   private safeStatus(): ReturnType<KvNode['status']> | undefined {
