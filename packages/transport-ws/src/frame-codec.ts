@@ -75,7 +75,7 @@ const malformed = (reason: string): DecodedFrame => ({ ok: false, refusal: 'malf
  * each message's shape with `validateMessage` under `limits`, so a malformed message never
  * reaches the node. It never throws.
  */
-export function decodeFrame(bytes: Uint8Array, from: NodeId, self: NodeId, limits: MessageLimits = {}): DecodedFrame {
+export function decodeFrame(bytes: Uint8Array, from: NodeId, self: NodeId, limits?: MessageLimits): DecodedFrame {
   let value: unknown;
   try {
     value = decodeValue(bytes);

@@ -81,8 +81,8 @@ type Limits = Required<MessageLimits>;
  * validateMessage returns `value` as a `Message` (a fresh copy with only its type's fields), or
  * throws MessageValidationError. It never throws anything else, whatever `value` is.
  */
-export function validateMessage(value: unknown, limits: MessageLimits = {}): Message {
-  const bounds: Limits = { ...MESSAGE_LIMIT_DEFAULTS, ...definedOnly(limits) };
+export function validateMessage(value: unknown, limits?: MessageLimits): Message {
+  const bounds = boundsFor(limits);
   const fields = object(value, '');
   const type = fields['type'];
   const base = { from: id(fields, 'from', bounds), to: id(fields, 'to', bounds), term: integer(fields, 'term') };
@@ -302,6 +302,24 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return typeof value;
 }
+
+/**
+ * boundsFor merges `limits` over the defaults once per limits object: every received message is
+ * validated (twice over WebSocket: by the transport and by the runtime), and building the merged
+ * object each time showed in the profiles. Callers pass the same object each time; one that is
+ * changed after use would keep its first bounds, so limits objects are treated as immutable.
+ */
+function boundsFor(limits: MessageLimits | undefined): Limits {
+  if (limits === undefined) return MESSAGE_LIMIT_DEFAULTS;
+  let bounds = mergedBounds.get(limits);
+  if (bounds === undefined) {
+    bounds = { ...MESSAGE_LIMIT_DEFAULTS, ...definedOnly(limits) };
+    mergedBounds.set(limits, bounds);
+  }
+  return bounds;
+}
+
+const mergedBounds = new WeakMap<MessageLimits, Limits>();
 
 function definedOnly(limits: MessageLimits): MessageLimits {
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)) as MessageLimits;
