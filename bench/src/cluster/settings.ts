@@ -2,6 +2,7 @@
  * The cluster benchmark's knobs, with environment overrides for a quicker or a longer run.
  */
 import type { NodeFlags } from '@raftkit/node/testing';
+import { positiveNumber } from '../env-number.js';
 
 /** ClusterBenchSettings is everything the phases need to know. */
 export interface ClusterBenchSettings {
@@ -24,14 +25,6 @@ export interface ClusterBenchSettings {
    * Logs at warn: info-level lines on stdout would cost the nodes CPU the benchmark is measuring.
    */
   readonly nodeFlags: NodeFlags;
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${text}`);
-  return value;
 }
 
 /** settingsFromEnvironment returns the defaults with RAFTKIT_BENCH_* overrides applied. */

@@ -3,6 +3,7 @@
  * try, RAFTKIT_SOAK_ETCD=0 to skip the etcd phase.
  */
 import type { NodeFlags } from '@raftkit/node/testing';
+import { positiveNumber } from '../env-number.js';
 
 /** SoakSettings is everything a soak run needs to know. */
 export interface SoakSettings {
@@ -26,14 +27,6 @@ export interface SoakSettings {
    * kept behind), logs at warn as etcd's.
    */
   readonly nodeFlags: NodeFlags;
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${text}`);
-  return value;
 }
 
 /** soakSettingsFromEnvironment returns the defaults with the RAFTKIT_SOAK_* overrides applied. */
