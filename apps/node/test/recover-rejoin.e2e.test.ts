@@ -54,9 +54,13 @@ describe('raftkit recover after two nodes lost their data', () => {
     for (const node of lost) {
       node.flags = flagsOf({ ...SNAPSHOTS, join: survivor.http });
       await node.start();
+      // Asked of the leader, not only the joiner: while the joiner installs the survivor's snapshot
+      // it briefly holds the snapshot's (pre-recovery) configuration, where it is a voter already.
       await waitFor(`${node.id} to follow ${survivor.id} as a voter`, async () => {
         const own = await status(node);
-        return own.role === 'follower' && own.leader === survivor.id && own.members.voters.includes(node.id) ? true : undefined;
+        const leaderView = await status(survivor);
+        const promoted = leaderView.members.voters.includes(node.id) && !leaderView.members.learners.includes(node.id);
+        return own.role === 'follower' && own.leader === survivor.id && promoted ? true : undefined;
       }, 60_000);
     }
     const whole = await status(survivor);
