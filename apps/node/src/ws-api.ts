@@ -209,13 +209,7 @@ async function run(context: HttpContext, connection: Connection, request: Client
       if (request.command.op === 'put' && request.command.value.byteLength > context.maxBodyBytes) {
         throw new OperationError('TOO_LARGE', `the value is over the limit of ${context.maxBodyBytes} bytes (--max-body)`);
       }
-      const session = request.session as unknown as Record<string, unknown> | undefined;
-      const clientId = session?.['clientId'];
-      const sequence = session?.['sequence'];
-      if (typeof clientId !== 'string' || clientId === '' || typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) {
-        throw new OperationError('BAD_REQUEST', 'a command needs a session { clientId, sequence >= 1 }');
-      }
-      const result = await context.operations.write(request.command, { kind: 'session', clientId, sequence });
+      const result = await context.operations.write(request.command, sessionOf(request.session));
       return result.cas === undefined ? { index: result.index } : { index: result.index, cas: result.cas };
     }
     default:

@@ -91,6 +91,9 @@ export interface SqliteStorageStatistics {
 /** A snapshot save may stream this many bytes to the worker before waiting for them to land. */
 const MAX_STAGING_BYTES = 8 * 1024 * 1024;
 
+/** The storage worker's young generation, in MiB (see open()). */
+const WORKER_YOUNG_GENERATION_MB = 6;
+
 /** createSqliteStorage returns a SqliteStorage over `options.directory`; it opens in the background. */
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   return new SqliteStorage(options);
@@ -272,7 +275,10 @@ export class SqliteStorage implements Storage {
       simulatedSyncDelayMs: this.options.simulatedSyncDelayMs,
     };
     const opened = new Promise<void>((resolve, reject) => (this.openWaiter = { resolve, reject }));
-    const worker = new Worker(entry, { workerData: workerOptions });
+    // The worker's objects live for one request (rows in, a reply out), so a small young
+    // generation scavenges them just as well; V8's default (up to 48 MiB for each isolate) was
+    // resident memory the node paid twice, once per thread.
+    const worker = new Worker(entry, { workerData: workerOptions, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.worker = worker;
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.fail(error));

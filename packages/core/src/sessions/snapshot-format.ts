@@ -12,6 +12,7 @@
  * damaged bytes.
  */
 import { SessionSnapshotError } from './errors.js';
+import { crc32 } from '../checksum/crc32.js';
 
 const MAGIC = [0x52, 0x4b, 0x53, 0x53]; // "RKSS": raftkit session snapshot
 /** SNAPSHOT_FORMAT_VERSION is written into every snapshot; restore refuses newer ones. */
@@ -122,24 +123,4 @@ async function concatenate(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Arra
     offset += part.byteLength;
   }
   return bytes;
-}
-
-/** The CRC-32 (IEEE 802.3, reflected 0xEDB88320) table, built once. */
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let byte = 0; byte < 256; byte++) {
-    let crc = byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
-    table[byte] = crc >>> 0;
-  }
-  return table;
-})();
-
-/** crc32 is the IEEE CRC-32 of `bytes` (the checksum of zip and PNG). */
-export function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let position = 0; position < bytes.byteLength; position++) {
-    crc = CRC_TABLE[(crc ^ bytes[position]!) & 0xff]! ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
