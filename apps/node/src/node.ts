@@ -140,7 +140,8 @@ export async function startNode(options: StartOptions, logger: Logger, onFatal: 
   });
 
   peerTransport = transport;
-  const appliedIndex = () => node?.status().appliedIndex ?? 0;
+  // Read on every query (the applied index a read is served at): not a whole status() each time.
+  const appliedIndex = () => node?.lastApplied() ?? 0;
   // The hosted machine goes through the same runtime, codec and routes; its own types are data.
   const stateMachine = plugin === undefined ? createNodeStateMachine({ appliedIndex }) : (createHostedStateMachine(plugin, appliedIndex) as unknown as NodeStateMachine);
   // Read on every apply (commit latency is measured on the leader): the role view, not status().

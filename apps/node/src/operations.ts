@@ -1,10 +1,14 @@
 /**
  * Operations: what the node does for a client, whichever API the request came in on (HTTP or
- * /v1/ws). A write, a linearizable read or an admin request runs on the leader: here when this
- * node leads, otherwise forwarded in one hop (forwarding.ts). Stale reads and status are local.
+ * /v1/ws). A write or an admin request runs on the leader: here when this node leads, otherwise
+ * forwarded in one hop (forwarding.ts). A linearizable read runs HERE on any node once a leader is
+ * known: the runtime's ReadIndex asks the leader for its commit index (one small Raft message for
+ * every read of the event-loop turn, answered after the leader's heartbeat round), waits until
+ * this node applied it and answers from the local state (thesis §6.4, what etcd's followers do);
+ * the key and the value never cross the peer link. Stale reads and status are local.
  *
- *   request ─► wait for a known leader (bounded) ─┬─ self is leader ─► propose / read / change
- *                                                 └─ other leader ──► transport.request(leader)
+ *   request ─► wait for a known leader (bounded) ─┬─ self is leader, or a read ─► propose / read / change
+ *                                                 └─ other leader ─────────────► transport.request(leader)
  *
  * A failure that certainly did not apply (NO_LEADER from a node that lost leadership) is tried
  * again while time remains; anything that may have applied is answered as it is (504).
@@ -105,7 +109,7 @@ export class Operations {
       return Promise.resolve(outcome.result as KvReadResult);
     }
     const deadline = performance.now() + this.context.requestTimeoutMs;
-    return this.route('read', deadline, (timeoutMs) => this.readHere(key, timeoutMs), (timeoutMs) => ({ kind: 'read', key, timeoutMs })) as Promise<KvReadResult>;
+    return this.route('read', deadline, (timeoutMs) => this.readHere(key, timeoutMs)) as Promise<KvReadResult>;
   }
 
   /** hostsMachine is true when the node hosts a `--machine` state machine instead of the KV store. */
@@ -126,13 +130,13 @@ export class Operations {
     if (this.stopping) return Promise.reject(new OperationError('SHUTTING_DOWN', 'this node is shutting down'));
     if (stale) return Promise.resolve(applied(this.hostedNode().query(query)));
     const deadline = performance.now() + this.context.requestTimeoutMs;
-    return this.route('read', deadline, (timeoutMs) => this.machineQueryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'machineQuery', query, timeoutMs })) as Promise<HostedResult>;
+    return this.route('read', deadline, (timeoutMs) => this.machineQueryHere(query, timeoutMs)) as Promise<HostedResult>;
   }
 
   /** query answers any NodeKvQuery linearizably on the leader (multi-key get, size: the Redis-protocol front). */
   query(query: NodeKvQuery): Promise<KvResult> {
     const deadline = performance.now() + this.context.requestTimeoutMs;
-    return this.route('read', deadline, (timeoutMs) => this.queryHere(query, timeoutMs), (timeoutMs) => ({ kind: 'query', query, timeoutMs })) as Promise<KvResult>;
+    return this.route('read', deadline, (timeoutMs) => this.queryHere(query, timeoutMs)) as Promise<KvResult>;
   }
 
   /** addMember adds a learner and, unless it stays one, promotes it once it caught up. */
@@ -229,11 +233,15 @@ export class Operations {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * route runs a request on the leader: here, or forwarded. A certain failure (the node asked no
-   * longer leads, or cannot be reached) is tried again, up to MAX_ATTEMPTS, while time remains:
-   * at the hint the failure carried, or at the next leader this node learns of.
+   * route runs a request on the leader: here, or forwarded. A linearizable read (no `request`)
+   * runs here on any node with a known leader, through ReadIndex. A certain failure (the node
+   * asked no longer leads, or cannot be reached) is tried again, up to MAX_ATTEMPTS, while time
+   * remains: at the hint the failure carried, or at the next leader this node learns of.
+   *
+   * Peers of an older version may still forward reads (`read`, `query`, `machineQuery`): serve()
+   * answers them.
    */
-  private async route(effect: ForwardEffect, deadline: number, here: (timeoutMs: number) => Promise<unknown>, request: (timeoutMs: number) => ForwardRequest): Promise<unknown> {
+  private async route(effect: ForwardEffect, deadline: number, here: (timeoutMs: number) => Promise<unknown>, request?: (timeoutMs: number) => ForwardRequest): Promise<unknown> {
     let tried: Tried | undefined;
     for (let attempt = 1; ; attempt++) {
       const hint = tried?.failure.leader;
@@ -241,7 +249,7 @@ export class Operations {
       const term = this.currentRole()?.term ?? 0;
       const remaining = deadline - performance.now();
       try {
-        if (leader === this.context.id) return await here(remaining);
+        if (leader === this.context.id || request === undefined) return await here(remaining);
         return await this.forward(leader, request(remaining - RETURN_MARGIN_MS), remaining, effect);
       } catch (error) {
         const failure = operationErrorOf(error);
