@@ -156,18 +156,26 @@ export class PeerConnection {
     return this.ws.bufferedAmount;
   }
 
-  /** send writes one frame. MUST only be called while `open`. */
+  /** send writes one frame with the others of this turn (see corkForTurn). MUST only be called while `open`. */
   send(frame: Uint8Array): void {
     this.corkForTurn();
     this.ws.send(frame, { binary: true });
   }
 
   /**
-   * corkForTurn holds the socket's writes until the check phase (setImmediate), so every frame of
-   * one event-loop turn leaves in one writev: a follower forwarding the writes of many clients, or
+   * sendNow writes one frame at once (the Raft frames, which the transport already gathers once
+   * per turn, in the check phase: corking them would hold each until the next turn). If the
+   * socket is corked for this turn the frame joins that write, in order.
+   */
+  sendNow(frame: Uint8Array): void {
+    this.ws.send(frame, { binary: true });
+  }
+
+  /**
+   * corkForTurn holds the socket's writes until the check phase (setImmediate), so the frames of
+   * one event-loop turn leave in one writev: a follower forwarding the writes of many clients, or
    * a leader answering them after one apply, paid one system call per request (on loopback the
    * sender's syscall also delivers to the receiver, the most expensive line of a node's profile).
-   * The Raft frames already leave once per turn; this adds the request channel's frames to them.
    */
   private corkForTurn(): void {
     const socket = this.socket;

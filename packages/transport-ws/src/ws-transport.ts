@@ -404,7 +404,7 @@ class WsTransportImpl implements WsTransport {
     const connection = link.connection;
     if (connection === undefined || !connection.open || this.state === 'closed') return;
     for (const frame of link.queue.takeFrames()) {
-      connection.send(frame.bytes);
+      connection.sendNow(frame.bytes);
       this.counters.framesSent++;
       this.counters.messagesSent += frame.count;
       const traffic = this.trafficOf(link.id);
