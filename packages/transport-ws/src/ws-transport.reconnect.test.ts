@@ -72,4 +72,24 @@ describe('reconnecting (a dials b: the smaller id dials)', () => {
     await waitUntil(() => restarted.received.length === 1, 'round 7 delivered');
     expect(rounds(restarted)).toEqual([7]);
   });
+
+  it('the acceptor drops what it sends while its dialer is down, never delivering it after the dialer returns', async () => {
+    const { a, b } = await startCluster(['a', 'b']);
+    nodes.push(a!, b!);
+    b!.transport.send('a', heartbeat('b', 'a', 1));
+    await waitUntil(() => a!.received.length === 1, 'a got round 1');
+    await a!.transport.close();
+    await waitUntil(() => b!.transport.stats().openConnections === 0, 'b saw a go');
+
+    // b cannot dial a (the smaller id dials): these would otherwise wait in b's queue for a.
+    for (let round = 2; round <= 6; round++) b!.transport.send('a', heartbeat('b', 'a', round));
+    expect(b!.transport.stats()).toMatchObject({ dropped: 5, queuedBytes: 0 });
+
+    const restarted = await startNode('a', { peers: { b: b!.address } });
+    nodes.push(restarted);
+    await waitUntil(() => b!.transport.stats().reconnects === 1, 'b accepted the restarted a');
+    b!.transport.send('a', heartbeat('b', 'a', 7));
+    await waitUntil(() => restarted.received.length === 1, 'round 7 delivered');
+    expect(rounds(restarted)).toEqual([7]);
+  });
 });

@@ -14,7 +14,8 @@
  *
  * Order: messages to one peer go through one queue and one socket, so they arrive in send order
  * while the connection lasts. What is queued when a connection or a dial fails is dropped (and
- * counted): Raft resends from its own state, and a stale burst after a reconnect helps no one.
+ * counted), and so is what a node sends to a lost peer that dials it, until it dials again: Raft
+ * resends from its own state, and a stale burst after a reconnect helps no one.
  *
  * Backpressure: a message is queued only if the queue plus what the socket still holds
  * (`bufferedAmount`) stays within `maxQueueBytes`; otherwise it is dropped. The runtime's
@@ -206,6 +207,16 @@ class WsTransportImpl implements WsTransport {
     if (link === undefined) {
       this.counters.dropped++;
       this.options.logger.debug(`dropped ${message.type} to unknown peer ${to}`, { peer: to });
+      return;
+    }
+    if (link.connection === undefined && link.everConnected && !dials(this.options.id, to)) {
+      // The peer, which dials this node, was connected and is gone (restarting, partitioned):
+      // nothing carries the message until it dials in again, and what piled up meanwhile would
+      // reach it as a stale burst held in this node's memory (a restarted follower was caught up
+      // from appends queued while it was down, not by the snapshot it needed). Raft resends
+      // from its own state once the peer is back. Before the first connection, sends are queued
+      // (a cluster starting up delivers its first messages as soon as the dialer arrives).
+      this.counters.dropped++;
       return;
     }
     let encoded: Uint8Array;
