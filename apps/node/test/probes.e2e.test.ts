@@ -23,6 +23,12 @@ describe('probes', () => {
         return answer.status === 200 ? answer : undefined;
       });
       expect(ready.json).toMatchObject({ ready: true, leader: leader.id });
+      // HEAD, as load balancers send it: the GET's status and headers, no body.
+      for (const probe of ['/livez', '/readyz']) {
+        const head = await fetch(`http://${node.http}${probe}`, { method: 'HEAD' });
+        expect({ node: node.id, probe, status: head.status, body: await head.text() }).toEqual({ node: node.id, probe, status: 200, body: '' });
+        expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
+      }
     }
 
     // Kill two nodes: the survivor can know no leader for long (check-quorum, pre-vote).
@@ -36,5 +42,6 @@ describe('probes', () => {
     expect(refused.json).toMatchObject({ ready: false, reason: 'NO_LEADER' });
     expect(refused.headers.get('retry-after')).toBe('1');
     expect((await call(survivor, 'GET', '/livez')).status).toBe(200);
+    expect((await fetch(`http://${survivor.http}/readyz`, { method: 'HEAD' })).status).toBe(503);
   });
 });

@@ -201,7 +201,7 @@ describe('a node with --tokens-file and TLS', () => {
   it('answers a known path with a wrong method 405 and Allow', async () => {
     const answer = await https('PATCH', '/v1/kv/k', { token: ADMIN });
     expect(answer.status).toBe(405);
-    expect(String(answer.headers['allow']).split(', ').sort()).toEqual(['DELETE', 'GET', 'PUT']);
+    expect(String(answer.headers['allow']).split(', ').sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PUT']);
     expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 
