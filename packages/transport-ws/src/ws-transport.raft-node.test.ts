@@ -82,8 +82,7 @@ describe('RaftNode over createWsTransport', () => {
     for (let add = 1; add <= 60; add++) await leader.node.propose(add);
     expect(leader.machine.total).toBe(1830);
     // Compacted past the entry the follower needs next, on both running nodes (either may lead
-    // when it returns): a snapshot is taken before the log is compacted, so `snapshotIndex > 0`
-    // alone left a window in which the follower was caught up by appends.
+    // when it returns), so only a snapshot can catch it up.
     const running = members.filter((member) => member !== follower);
     await waitUntil(() => running.every((member) => member.node.status().snapshotIndex > 0 && member.node.inspect().entry(needed) === undefined), 'the running nodes compacted past the follower');
 
