@@ -2,7 +2,8 @@
  * The published build runs its worker as plain JavaScript (`storage-worker.js` beside
  * `sqlite-storage.js`), with no TypeScript loader. Tests otherwise run from source, where the
  * worker is bootstrapped through tsx; this test compiles src/ to JavaScript and runs it under
- * bare `node` in a child process.
+ * bare `node` in a child process. The worker imports `@raftkit/core/checksum` at run time, which
+ * resolves to core's built `dist/`: this package's turbo.json builds core before its tests.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
