@@ -7,8 +7,8 @@ describe('Router', () => {
   const router = new Router<string>().add('GET', '/v1/kv/:key', 'get').add('POST', '/v1/kv/:key/cas', 'cas').add('GET', '/', 'page');
 
   it('matches method and path, percent-decoding one segment per parameter', () => {
-    expect(router.match('GET', '/v1/kv/a%2Fb')).toEqual({ handler: 'get', params: { key: 'a/b' }, pattern: '/v1/kv/:key' });
-    expect(router.match('POST', '/v1/kv/caf%C3%A9/cas')).toEqual({ handler: 'cas', params: { key: 'café' }, pattern: '/v1/kv/:key/cas' });
+    expect(router.match('GET', '/v1/kv/a%2Fb')).toEqual({ handler: 'get', params: { key: 'a/b' }, pattern: '/v1/kv/:key', method: 'GET' });
+    expect(router.match('POST', '/v1/kv/caf%C3%A9/cas')).toEqual({ handler: 'cas', params: { key: 'café' }, pattern: '/v1/kv/:key/cas', method: 'POST' });
     expect(router.match('GET', '/')).toMatchObject({ handler: 'page' });
     // An empty segment is still a parameter (the route answers 400 for an empty key).
     expect(router.match('GET', '/v1/kv/')).toMatchObject({ handler: 'get', params: { key: '' } });
@@ -18,6 +18,13 @@ describe('Router', () => {
     expect(router.match('PUT', '/v1/kv/a/cas')).toBe(undefined);
     expect(router.match('GET', '/v1/kv/a/b')).toBe(undefined);
     expect(router.match('GET', '/v1/kv')).toBe(undefined);
+  });
+
+  it('HEAD matches the GET routes (and only those), and is listed wherever GET is', () => {
+    expect(router.match('HEAD', '/v1/kv/k')).toEqual({ handler: 'get', params: { key: 'k' }, pattern: '/v1/kv/:key', method: 'GET' });
+    expect(router.match('HEAD', '/v1/kv/k/cas')).toBe(undefined);
+    expect(router.methodsFor('/v1/kv/k').sort()).toEqual(['GET', 'HEAD']);
+    expect(router.methodsFor('/v1/kv/k/cas')).toEqual(['POST']);
   });
 
   it('refuses malformed percent-encoding with BAD_REQUEST', () => {

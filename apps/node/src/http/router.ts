@@ -1,7 +1,8 @@
 /**
  * A small router: routes are a method and a path pattern (`/v1/kv/:key`); parameters are single
  * path segments, percent-decoded. Matching works on the raw path, so an encoded `/` (`%2F`)
- * stays inside its segment.
+ * stays inside its segment. HEAD matches every GET route (RFC 9110 §9.3.2: GET without the body;
+ * Node's ServerResponse leaves the body of an answer to HEAD out).
  */
 import { OperationError } from '../operation-error.js';
 
@@ -11,6 +12,8 @@ export interface RouteMatch<Handler> {
   readonly params: Readonly<Record<string, string>>;
   /** The pattern, for metrics labels. */
   readonly pattern: string;
+  /** The route's method: GET for a HEAD request (what authorization goes by). */
+  readonly method: string;
 }
 
 interface Route<Handler> {
@@ -35,8 +38,9 @@ export class Router<Handler> {
    */
   match(method: string, path: string): RouteMatch<Handler> | undefined {
     const segments = path.split('/').slice(1);
+    const wanted = method === 'HEAD' ? 'GET' : method;
     for (const route of this.routes) {
-      if (route.method !== method || route.segments.length !== segments.length) continue;
+      if (route.method !== wanted || route.segments.length !== segments.length) continue;
       const params: Record<string, string> = {};
       let matched = true;
       for (let position = 0; position < segments.length && matched; position++) {
@@ -45,12 +49,12 @@ export class Router<Handler> {
         if (expected.startsWith(':')) params[expected.slice(1)] = decodeSegment(actual);
         else matched = expected === actual;
       }
-      if (matched) return { handler: route.handler, params, pattern: route.pattern };
+      if (matched) return { handler: route.handler, params, pattern: route.pattern, method: route.method };
     }
     return undefined;
   }
 
-  /** methodsFor lists the methods of the routes whose pattern fits the raw `path`. */
+  /** methodsFor lists the methods of the routes whose pattern fits the raw `path` (HEAD with GET). */
   methodsFor(path: string): string[] {
     const segments = path.split('/').slice(1);
     const methods = new Set<string>();
@@ -58,6 +62,7 @@ export class Router<Handler> {
       if (route.segments.length !== segments.length) continue;
       if (route.segments.every((expected, position) => expected.startsWith(':') || expected === segments[position])) methods.add(route.method);
     }
+    if (methods.has('GET')) methods.add('HEAD');
     return [...methods];
   }
 }

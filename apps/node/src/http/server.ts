@@ -99,19 +99,15 @@ async function handle(context: HttpContext, router: Router<Handler>, request: In
   const query = new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1));
   let route = 'unknown';
   let answer: HttpResponse;
-  // HEAD is GET without the body (RFC 9110 §9.3.2), for load balancers and `curl -I`: it runs the
-  // GET route, and Node's ServerResponse leaves the body of an answer to HEAD out.
-  const routed = method === 'HEAD' ? 'GET' : method;
   try {
-    const match = router.match(routed, path);
+    const match = router.match(method, path);
     if (match === undefined) {
       const allowed = router.methodsFor(path);
-      if (allowed.includes('GET')) allowed.push('HEAD');
       if (allowed.length > 0) throw new MethodNotAllowed(method, path, allowed);
       throw new OperationError('NOT_FOUND', `no route ${method} ${path}`);
     }
     route = match.pattern;
-    authorize(context.tokens, bearerToken(request), requiredRole(routed, match.pattern));
+    authorize(context.tokens, bearerToken(request), requiredRole(match.method, match.pattern));
     answer = await match.handler(context, request, match.params, query);
   } catch (error) {
     answer = error instanceof MethodNotAllowed ? error.answer() : failure(error);
