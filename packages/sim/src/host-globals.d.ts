@@ -8,3 +8,4 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: Uint8Array): string;
 }
+declare const queueMicrotask: (callback: () => void) => void;

@@ -13,6 +13,8 @@
  * not parse exactly is refused with KvSnapshotError, and the old state is kept.
  */
 
+import { copyBytes } from './copy-bytes.js';
+
 const MAGIC = [0x52, 0x4b, 0x56, 0x31]; // "RKV1"
 const MAGIC_V2 = [0x52, 0x4b, 0x56, 0x32]; // "RKV2"
 const HEADER_BYTES = 12;
@@ -93,7 +95,8 @@ export async function decodeKvSnapshot(
     const length = view.getUint32(offset);
     offset += 4;
     if (offset + length > bytes.byteLength) throw new KvSnapshotError(`truncated KV snapshot: ${what} of ${length} bytes at byte ${offset}`);
-    const slice = bytes.slice(offset, offset + length);
+    // Its own copy: a view would keep the whole snapshot alive while any value from it lives.
+    const slice = copyBytes(bytes.subarray(offset, offset + length));
     offset += length;
     return slice;
   };

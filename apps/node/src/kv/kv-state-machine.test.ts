@@ -43,6 +43,21 @@ describe('KvStateMachine', () => {
     expect(() => kv.apply({ op: 'nope', key: 'k' } as never, meta(1))).toThrow('unknown op "nope"');
   });
 
+  // msgpackr decodes a value to a Buffer view into the frame it came in, and Buffer#slice() is a
+  // view too: a stored value must own its bytes, or each one pins a whole frame (or a snapshot).
+  it('stores its own copy of a value decoded as a view into a larger buffer, from apply and from a snapshot', async () => {
+    const frame = Buffer.alloc(8192, 7);
+    const kv = new KvStateMachine();
+    kv.apply({ op: 'put', key: 'k', value: frame.subarray(100, 200) }, meta(1));
+    frame.fill(0);
+    const stored = kv.query({ op: 'get', key: 'k' }).value!;
+    expect([...stored]).toEqual(new Array(100).fill(7));
+    expect(stored.buffer.byteLength).toBe(100);
+    const restored = new KvStateMachine();
+    await restored.restore(stream([Buffer.concat(await collect(kv.snapshot()))]));
+    expect(restored.query({ op: 'get', key: 'k' }).value!.buffer.byteLength).toBe(100);
+  });
+
   it('restores a snapshot taken at call time, not when read, byte-identical across equal states', async () => {
     const kv = new KvStateMachine();
     kv.apply({ op: 'put', key: 'b', value: text('2') }, meta(1));

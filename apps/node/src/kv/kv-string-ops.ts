@@ -4,6 +4,7 @@
  * (advanced here from the entry's `atMs`), never against a replica's own clock.
  */
 import { INT64_MAX, INT64_MIN, parseInt64, type KvExtendedCommand, type KvReply } from './kv-commands.js';
+import { copyBytes } from './copy-bytes.js';
 
 /** KvStoreState is what the KV store holds: values, absolute expiries (leader ms) and the leader clock. */
 export interface KvStoreState {
@@ -37,7 +38,7 @@ function expireDue(state: KvStoreState, key: string): void {
 /** setValue stores `value` with no expiry (as Redis's SET and MSET do). */
 export function setValue(state: KvStoreState, key: string, value: Uint8Array): void {
   // A copy, so the store never pins the (larger) buffer the entry was decoded from.
-  state.values.set(key, value.slice());
+  state.values.set(key, copyBytes(value));
   state.expiries.delete(key);
 }
 

@@ -83,7 +83,20 @@ export interface RaftNodeOptions<Command, Query, Result, QueryResult = Result> {
    * (default: a quarter of it) for clocks that run at different rates.
    */
   readonly leaseReads?: boolean | { readonly driftMs?: number };
+  /**
+   * How the proposals and linearizable reads of one burst are gathered: `schedule(flush)` must
+   * call `flush` once, later. Everything proposed before it runs becomes one `proposeBatch` (one
+   * persist, one AppendEntries per follower) and every read one read-index request. Default:
+   * the host's `setImmediate` where there is one (Node, Bun, Deno), so a batch is everything
+   * that arrived in one event-loop turn, all the sockets read in one poll; else a microtask.
+   */
+  readonly schedule?: (flush: () => void) => void;
 }
+
+/** The default `schedule`: the end of this event-loop turn where the host can tell, else a microtask. */
+const hostSetImmediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+const scheduleAfterTurn: (flush: () => void) => void =
+  hostSetImmediate === undefined ? (flush) => queueMicrotask(flush) : (flush) => void hostSetImmediate(flush);
 
 /** RaftNodeStatus is the core's status plus what the state machine has applied. */
 export interface RaftNodeStatus extends RaftStatus {
@@ -224,6 +237,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
   private readonly options: RaftNodeOptions<Command, Query, Result, QueryResult>;
   private readonly tickMs: number;
   private readonly clock: Clock;
+  private readonly schedule: (flush: () => void) => void;
   private readonly codec: Codec<Command>;
   private readonly storage: Storage;
   private readonly transport: Transport;
@@ -288,6 +302,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     this.id = options.config.id;
     this.tickMs = tickMs;
     this.clock = options.clock ?? createRealClock();
+    this.schedule = options.schedule ?? scheduleAfterTurn;
     this.codec = options.codec ?? createJsonCodec<Command>();
     this.storage = options.storage;
     this.transport = options.transport;
@@ -370,7 +385,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
       this.batch.push({ data, resolve, reject });
       // Everything proposed in this event-loop turn goes into one proposeBatch: one persist and
       // one round of AppendEntries for all of it.
-      if (this.batch.length === 1) queueMicrotask(() => this.flushProposals());
+      if (this.batch.length === 1) this.schedule(() => this.flushProposals());
     });
   }
 
@@ -399,7 +414,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
       // Every read of this event-loop turn rides on one read index request: one heartbeat round
       // on the leader, one message to it from a follower (as etcd's server batches its reads).
       this.readBatch.push(context);
-      if (this.readBatch.length === 1) queueMicrotask(() => this.flushReads());
+      if (this.readBatch.length === 1) this.schedule(() => this.flushReads());
     });
   }
 

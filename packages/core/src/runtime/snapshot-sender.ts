@@ -8,6 +8,7 @@
  */
 import type { InstallSnapshotMessage, InstallSnapshotResponseMessage, NodeId, SnapshotMeta } from '../raft/types.js';
 import type { Clock } from './interfaces.js';
+import { copyBytes } from '../storage/copy-bytes.js';
 
 /** SnapshotSenderOptions tune the stream. */
 export interface SnapshotSenderOptions {
@@ -114,7 +115,7 @@ export class SnapshotSender {
         transfer.wake = undefined;
       }
       if (transfer.finished) return;
-      this.send(transfer.to, this.message(transfer, offset, piece.slice(), false));
+      this.send(transfer.to, this.message(transfer, offset, copyBytes(piece), false));
       offset += piece.byteLength;
     }
     if (!transfer.finished) this.send(transfer.to, this.message(transfer, offset, new Uint8Array(0), true));

@@ -20,6 +20,21 @@ describe('MemoryStorage', () => {
     await expect(createMemoryStorage().load()).resolves.toEqual({ hardState: { term: 0, vote: null, commit: 0 }, entries: [] });
   });
 
+  it('keeps its own copy of entry data even when slice() of the given bytes is a view (as on a Node Buffer)', async () => {
+    class ViewSlicing extends Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array {
+        return this.subarray(start, end);
+      }
+    }
+    const frame = new ViewSlicing(64).fill(1);
+    const storage = createMemoryStorage();
+    await storage.append([{ index: 1, term: 1, type: 'normal', data: frame.subarray(0, 8) }], { hardState: { term: 1, vote: null, commit: 0 } });
+    frame.fill(2);
+    const [stored] = (await storage.load()).entries;
+    expect([...stored!.data]).toEqual(new Array(8).fill(1));
+    expect(stored!.data.buffer.byteLength).toBe(8);
+  });
+
   it('completes writes in call order even when an earlier write is delayed longer than a later one', async () => {
     const delays = [30, 1, 10];
     const clock = createVirtualClock();

@@ -7,6 +7,7 @@
 import type { Entry, HardState, MembershipConfig, SnapshotMeta } from '../raft/types.js';
 import type { Clock } from '../runtime/interfaces.js';
 import type { AppendOptions, LoadedState, Storage } from './storage.js';
+import { copyBytes } from './copy-bytes.js';
 
 /** Options for `createMemoryStorage`. */
 export interface MemoryStorageOptions {
@@ -88,7 +89,7 @@ export class MemoryStorage implements Storage {
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     return this.enqueue(true, async () => {
       const bytes: Uint8Array[] = [];
-      for await (const chunk of chunks) bytes.push(chunk.slice());
+      for await (const chunk of chunks) bytes.push(copyBytes(chunk));
       // Keep the log after the snapshot only if it continues the snapshot (Log Matching).
       const matching = this.entries.find((entry) => entry.index === meta.index)?.term === meta.term;
       this.entries = matching ? this.entries.filter((entry) => entry.index > meta.index) : [];
@@ -102,7 +103,7 @@ export class MemoryStorage implements Storage {
     return this.enqueue(false, () => {
       const snapshot = this.snapshot;
       if (snapshot === undefined) return undefined;
-      const copies = snapshot.chunks.map((chunk) => chunk.slice());
+      const copies = snapshot.chunks.map((chunk) => copyBytes(chunk));
       return {
         meta: copyMeta(snapshot.meta),
         chunks: (async function* () {
@@ -157,7 +158,7 @@ export class MemoryStorage implements Storage {
 }
 
 function copyEntry(entry: Entry): Entry {
-  return { index: entry.index, term: entry.term, type: entry.type, data: entry.data.slice() };
+  return { index: entry.index, term: entry.term, type: entry.type, data: copyBytes(entry.data) };
 }
 
 function copyConfig(config: MembershipConfig): MembershipConfig {

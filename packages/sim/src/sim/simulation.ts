@@ -580,6 +580,9 @@ export class Simulation<Command, Query, Result, QueryResult = Result> {
       clock,
       ...(this.bootstrap.voters.includes(id) ? { bootstrap: this.bootstrap } : {}),
       proposalTimeoutMs: this.proposalTimeoutMs,
+      // Batches per microtask, not per event-loop turn (the runtime's default): a step's proposals
+      // and reads are then carried out before flush() returns, and every seed keeps its history.
+      schedule: this.options.nodeOptions?.schedule ?? ((flush: () => void) => queueMicrotask(flush)),
       ...(this.options.codec !== undefined ? { codec: this.options.codec } : {}),
     });
     Object.assign(member, { node, storage, machine, clock, up: true, traced: '', tracedConfig: -1, inspector: undefined });

@@ -72,6 +72,8 @@ export interface ClusterOptions {
   /** Lease reads on every node (`RaftNodeOptions.leaseReads`). */
   readonly leaseReads?: RaftNodeOptions<CounterCommand, 'total', number>['leaseReads'];
   readonly readTimeoutMs?: number;
+  /** How each node gathers a burst of proposals and reads (`RaftNodeOptions.schedule`). */
+  readonly schedule?: RaftNodeOptions<CounterCommand, 'total', number>['schedule'];
   /** Makes each node's state machine (default: a fresh CounterMachine). */
   readonly machine?: (id: NodeId) => CounterMachine;
 }
@@ -136,6 +138,7 @@ export class TestCluster {
       transport: this.options.wrapTransport?.(id, transport) ?? transport,
       stateMachine: machine,
       clock: this.clock,
+      ...(this.options.schedule === undefined ? {} : { schedule: this.options.schedule }),
       // A joining node starts empty and waits as a non-member until a leader adds it.
       ...(options.join === true ? {} : { bootstrap: { voters: [...this.ids], outgoingVoters: [], learners: [] } }),
       ...(this.options.proposalTimeoutMs !== undefined ? { proposalTimeoutMs: this.options.proposalTimeoutMs } : {}),
