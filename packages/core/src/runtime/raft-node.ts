@@ -89,7 +89,8 @@ export interface RaftNodeOptions<Command, Query, Result, QueryResult = Result> {
    * per follower. Default: the host's `setImmediate` where there is one (Node, Bun, Deno), so a
    * batch is everything that arrived in one event-loop turn, all the sockets read in one poll;
    * else a microtask. (Linearizable reads are gathered per microtask: a read's heartbeat round is
-   * cheap, and sending it at once gave 7-20% more reads/s than waiting for the turn's end.)
+   * cheap, and sending it at once gave 2-20% more reads/s in paired runs than waiting for the
+   * end of the turn.)
    */
   readonly schedule?: (flush: () => void) => void;
 }
