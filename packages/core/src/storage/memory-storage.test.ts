@@ -22,7 +22,7 @@ describe('MemoryStorage', () => {
 
   it('keeps its own copy of entry data even when slice() of the given bytes is a view (as on a Node Buffer)', async () => {
     class ViewSlicing extends Uint8Array {
-      override slice(start?: number, end?: number): Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
         return this.subarray(start, end);
       }
     }
