@@ -42,6 +42,7 @@ export {
 } from './runtime/peer-requests.js';
 export type { AppendOptions, LoadedState, Storage } from './storage/storage.js';
 export { createMemoryStorage, MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
+export { copyBytes } from './storage/copy-bytes.js';
 // Client sessions and idempotency keys (Raft thesis §6.3).
 export * from './sessions/index.js';
 // Forced recovery from a lost majority: UNSAFE, see its documentation.

@@ -13,7 +13,7 @@
  * not parse exactly is refused with KvSnapshotError, and the old state is kept.
  */
 
-import { copyBytes } from './copy-bytes.js';
+import { copyBytes } from '@raftkit/core';
 
 const MAGIC = [0x52, 0x4b, 0x56, 0x31]; // "RKV1"
 const MAGIC_V2 = [0x52, 0x4b, 0x56, 0x32]; // "RKV2"

@@ -3,8 +3,8 @@
  * the entry: expiry is judged against `clockMs`, the largest leader timestamp applied so far
  * (advanced here from the entry's `atMs`), never against a replica's own clock.
  */
+import { copyBytes } from '@raftkit/core';
 import { INT64_MAX, INT64_MIN, parseInt64, type KvExtendedCommand, type KvReply } from './kv-commands.js';
-import { copyBytes } from './copy-bytes.js';
 
 /** KvStoreState is what the KV store holds: values, absolute expiries (leader ms) and the leader clock. */
 export interface KvStoreState {
