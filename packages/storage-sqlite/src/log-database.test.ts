@@ -115,6 +115,45 @@ describe('LogDatabase batches', () => {
   });
 });
 
+describe('LogDatabase trimming', () => {
+  const rowCount = (file: string): number => {
+    const raw = new Database(file, { readonly: true });
+    try {
+      return raw.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+    } finally {
+      raw.close();
+    }
+  };
+  const snapshotAt = (index: number, generation: number): Operation[] => [
+    { type: 'stageSnapshotChunk', generation, sequence: 0, data: new Uint8Array([1]) },
+    { type: 'commitSnapshot', generation, meta: { index, term: 1, config: { voters: ['a'], outgoingVoters: [], learners: [] } }, chunkCount: 1 },
+  ];
+
+  it('deletes the entries a snapshot or compaction covers 1,000 per transaction; the log never shows them', () => {
+    const file = databaseFile();
+    let database = LogDatabase.open(file, OPTIONS);
+    database.runBatch([append(1, 2500)]);
+    database.runBatch(snapshotAt(2400, 1));
+    expect(loadedIndexes(database)[0]).toBe(2401);
+    database.close();
+    // The snapshot's transaction deleted 1..1000.
+    expect(rowCount(file)).toBe(1500);
+    database = LogDatabase.open(file, OPTIONS);
+    expect(database.runBatch([{ type: 'compact', upTo: 2400 }, append(2501, 2501)]).every((result) => result.ok)).toBe(true);
+    database.close();
+    // The next transaction deleted 1001..2000.
+    expect(rowCount(file)).toBe(501);
+    database = LogDatabase.open(file, OPTIONS);
+    database.runBatch([append(2502, 2502)]);
+    database.close();
+    // And the one after it 2001..2400; the 102 after the snapshot stay.
+    expect(rowCount(file)).toBe(102);
+    database = LogDatabase.open(file, OPTIONS);
+    expect(loadedIndexes(database)).toEqual(Array.from({ length: 102 }, (_, position) => 2401 + position));
+    database.close();
+  });
+});
+
 describe('LogDatabase durability settings', () => {
   it('runs in WAL mode with an exclusive lock, synchronous=FULL by default and NORMAL only when asked', () => {
     const full = LogDatabase.open(databaseFile(), OPTIONS);

@@ -94,7 +94,7 @@ describe('SqliteStorage group commit', () => {
 });
 
 describe('SqliteStorage snapshots', () => {
-  it('a snapshot still streaming its chunks holds its place: earlier appends complete, later ones wait for it', async () => {
+  it('a snapshot still streaming its chunks does not hold appends back: it lands when its last chunk was read', async () => {
     const { storage } = open();
     await storage.append([entry(1), entry(2), entry(3)], { hardState: { term: 1, vote: null, commit: 2 } });
     let release!: () => void;
@@ -108,16 +108,82 @@ describe('SqliteStorage snapshots', () => {
     const before = storage.append([entry(4)], {}).then(() => order.push('append 4'));
     const saved = storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, slowChunks()).then(() => order.push('snapshot 2'));
     const after = storage.append([entry(5)], {}).then(() => order.push('append 5'));
-    await before;
-    for (let turn = 0; turn < 20; turn++) await nextTurn();
-    expect(order).toEqual(['append 4']);
+    await Promise.all([before, after]);
+    // Called while the snapshot's chunks were still being read, append 5 landed first.
+    expect(order).toEqual(['append 4', 'append 5']);
+    expect((await storage.load()).snapshot).toBeUndefined();
     release();
-    await Promise.all([saved, after]);
-    expect(order).toEqual(['append 4', 'snapshot 2', 'append 5']);
+    await saved;
+    await storage.append([entry(6)], {}).then(() => order.push('append 6'));
+    expect(order).toEqual(['append 4', 'append 5', 'snapshot 2', 'append 6']);
     const loaded = await storage.load();
     expect(loaded.snapshot).toEqual({ index: 2, term: 1, config: CONFIG });
-    expect(positions(loaded.entries)).toEqual(['3@1', '4@1', '5@1']);
+    // The snapshot kept the log after it, including the appends that overtook it.
+    expect(positions(loaded.entries)).toEqual(['3@1', '4@1', '5@1', '6@1']);
     expect(await readText((await storage.readSnapshot())!.chunks)).toBe('first half, second half');
+  });
+
+  it('snapshot saves land in the order they were called, even when the later one streams faster', async () => {
+    const { storage } = open();
+    await storage.append([entry(1), entry(2), entry(3), entry(4)], { hardState: { term: 1, vote: null, commit: 4 } });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* slowChunks(): AsyncIterable<Uint8Array> {
+      await gate;
+      yield new TextEncoder().encode('older');
+    }
+    const order: string[] = [];
+    const older = storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, slowChunks()).then(() => order.push('snapshot 2'));
+    const newer = storage.saveSnapshot({ index: 4, term: 1, config: CONFIG }, text('newer')).then(() => order.push('snapshot 4'));
+    for (let turn = 0; turn < 20; turn++) await nextTurn();
+    expect(order).toEqual([]);
+    release();
+    await Promise.all([older, newer]);
+    expect(order).toEqual(['snapshot 2', 'snapshot 4']);
+    expect((await storage.load()).snapshot).toEqual({ index: 4, term: 1, config: CONFIG });
+    expect(await readText((await storage.readSnapshot())!.chunks)).toBe('newer');
+  });
+
+  it('a large snapshot is written a chunk per transaction, not in one, and its commit comes after its last chunk', async () => {
+    const seen: SqliteTransactionStatistics[] = [];
+    const { storage } = open({ onTransaction: (transaction) => seen.push(transaction) });
+    await storage.append([entry(1), entry(2)], { hardState: { term: 1, vote: null, commit: 2 } });
+    seen.length = 0;
+    const chunk = new Uint8Array(300 * 1024).fill(7);
+    async function* fourChunks(): AsyncIterable<Uint8Array> {
+      for (let sequence = 0; sequence < 4; sequence++) yield chunk;
+    }
+    await storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, fourChunks());
+    // One chunk in each of four transactions, the commit alone or with the last one.
+    expect(seen.filter((transaction) => transaction.bytes > 0).map((transaction) => transaction.bytes)).toEqual([chunk.length, chunk.length, chunk.length, chunk.length]);
+    expect(seen.reduce((sum, transaction) => sum + transaction.operations, 0)).toBe(5);
+    let total = 0;
+    for await (const read of (await storage.readSnapshot())!.chunks) total += read.length;
+    expect(total).toBe(4 * chunk.length);
+  });
+
+  it('the entries a snapshot covers are deleted a thousand per transaction, never visible after it', async () => {
+    const { storage, directory } = open();
+    const many = Array.from({ length: 2500 }, (_, position) => entry(position + 1));
+    await storage.append(many, { hardState: { term: 1, vote: null, commit: 2500 } });
+    const rows = () => {
+      const raw = new Database(join(directory, DATABASE_FILE), { readonly: true, fileMustExist: true });
+      try {
+        return raw.prepare('SELECT count(*) FROM entries').pluck().get() as number;
+      } catch {
+        return -1;
+      } finally {
+        raw.close();
+      }
+    };
+    // The storage holds the file's lock (EXCLUSIVE), so count through load(): the visible log,
+    // and through the statistics: each transaction trims at most 1,000 rows.
+    await storage.saveSnapshot({ index: 2400, term: 1, config: CONFIG }, text('s'));
+    expect(positions((await storage.load()).entries)).toEqual(Array.from({ length: 100 }, (_, position) => `${2401 + position}@1`));
+    await storage.append([entry(2501)], {});
+    await storage.append([entry(2502)], {});
+    await storage.close();
+    expect(rows()).toBe(102);
   });
 
   it('close() called while a snapshot is still streaming its chunks lets that save finish first', async () => {

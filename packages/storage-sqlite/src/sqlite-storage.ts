@@ -13,8 +13,9 @@
  * not one each: the write rate is bounded by the disk's fsync rate, not by the call rate.
  *
  * Order: batches run one after another and the worker answers a batch's operations in the order
- * they were called, so calls complete in call order. A snapshot being saved holds its place in
- * that order from the call on, while its chunks stream into the database in the background.
+ * they were called, so calls complete in call order. A snapshot being saved streams its chunks
+ * into the database beside that order, and its commit takes its place in the order once the last
+ * chunk was read (as Storage allows): appends called meanwhile do not wait for the whole save.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -91,6 +92,12 @@ export interface SqliteStorageStatistics {
 /** A snapshot save may stream this many bytes to the worker before waiting for them to land. */
 const MAX_STAGING_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A transaction carries snapshot chunks up to about this many bytes (at least one chunk), so
+ * the appends that share it, or wait for it, are not held up by a whole snapshot's writing.
+ */
+const STAGING_BYTES_PER_TRANSACTION = 256 * 1024;
+
 /** The storage worker's young generation, in MiB (see open()). */
 const WORKER_YOUNG_GENERATION_MB = 6;
 
@@ -101,13 +108,9 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
 
 /** Queued is one call waiting for, or inside, a transaction. */
 interface Queued {
-  /**
-   * `send`: `operation` goes to the worker. `waiting`: a snapshot save still streaming its chunks;
-   * nothing after it may be sent. `local`: answered here with `error` (or nothing) at its turn.
-   */
-  state: 'send' | 'waiting' | 'local';
+  /** `send`: `operation` goes to the worker. `local`: answered here (the close barrier) at its turn. */
+  state: 'send' | 'local';
   operation?: Operation;
-  error?: Error;
   transfer: ArrayBuffer[];
   bytes: number;
   resolve(value: unknown): void;
@@ -155,6 +158,10 @@ export class SqliteStorage implements Storage {
   private readonly opened: Promise<void>;
   private openWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private closeWaiter: ((error: Error | undefined) => void) | undefined;
+  /** Snapshot saves still streaming their chunks: close() waits for their commits. */
+  private readonly saving = new Set<Promise<void>>();
+  /** Settles when the last save called has queued its commit (or failed): saves commit in call order. */
+  private lastSaveQueued: Promise<void> = Promise.resolve();
 
   private readonly heldLock: DirectoryLock | undefined;
 
@@ -197,13 +204,22 @@ export class SqliteStorage implements Storage {
     return this.enqueue('ordered', operation, transfersOf(packed), packed.data.length).then(() => undefined);
   }
 
+  /**
+   * saveSnapshot stages the chunks as they are read, then commits them (`Storage.saveSnapshot`).
+   * The commit joins the call order when the last chunk was read, so calls made while the
+   * chunks stream may complete first.
+   */
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    const copy = copyMeta(meta);
-    const holder: { slot?: Queued } = {};
-    const done = this.enqueue('ordered', undefined, [], 0, (queued) => (holder.slot = queued));
-    // No slot: the call was refused (closed, failed) and `done` says so.
-    if (holder.slot !== undefined) void this.stageSnapshot(copy, chunks, holder.slot);
-    return done.then(() => undefined);
+    const refused = this.refusal('ordered');
+    if (refused !== undefined) return Promise.reject(refused);
+    const previous = this.lastSaveQueued;
+    let queued!: () => void;
+    this.lastSaveQueued = new Promise<void>((resolve) => (queued = resolve));
+    const save = this.stageSnapshot(copyMeta(meta), chunks, previous, queued);
+    const tracked = save.catch(() => undefined);
+    this.saving.add(tracked);
+    void tracked.then(() => this.saving.delete(tracked));
+    return save;
   }
 
   /** readSnapshot streams the stored snapshot from the database in rounds of `snapshotReadBytes` (`Storage.readSnapshot`). */
@@ -224,10 +240,12 @@ export class SqliteStorage implements Storage {
    */
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
-    const barrier = this.enqueue('ordered', undefined, [], 0, (queued) => (queued.state = 'local'));
+    const barrier = this.enqueue('ordered', undefined);
     this.closeRequested = true;
     this.closing = (async () => {
       await barrier.catch(() => undefined);
+      // A save called before close() commits after the barrier; close waits for it too.
+      while (this.saving.size > 0) await Promise.all(this.saving);
       await this.opened;
       const worker = this.worker;
       let error: Error | undefined;
@@ -327,7 +345,7 @@ export class SqliteStorage implements Storage {
     this.failure ??= error;
     const pending = [...(this.inFlight ?? []), ...this.unordered.splice(0), ...this.ordered.splice(0)];
     this.inFlight = undefined;
-    for (const queued of pending) queued.reject(queued.error ?? error);
+    for (const queued of pending) queued.reject(error);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -335,20 +353,28 @@ export class SqliteStorage implements Storage {
   // ------------------------------------------------------------------------------------------
 
   /**
-   * enqueue queues one call. With no `operation` the call holds its place and `prepare` decides
-   * what it becomes (a snapshot save streaming its chunks, the close barrier).
+   * enqueue queues one call; with no `operation` it is answered here at its turn (the close
+   * barrier). `earlierCall`: the commit of a snapshot save called before close(), which close
+   * waits for, so it is not refused as a new call would be.
    */
-  private enqueue(queue: 'ordered' | 'unordered', operation: Operation | undefined, transfer: ArrayBuffer[] = [], bytes = 0, prepare?: (queued: Queued) => void): Promise<unknown> {
-    // After close(), new calls are refused, but the unordered work of earlier calls (a snapshot
-    // save's chunks) goes on until the worker closes: close waits for those calls.
-    if (queue === 'ordered' ? this.closeRequested : this.workerClosing) return Promise.reject(new InvalidStorageOperationError('CLOSED', 'the storage is closed'));
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+  private enqueue(queue: 'ordered' | 'unordered', operation: Operation | undefined, transfer: ArrayBuffer[] = [], bytes = 0, earlierCall = false): Promise<unknown> {
+    const refused = this.refusal(queue, earlierCall);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise<unknown>((resolve, reject) => {
-      const queued: Queued = { state: operation === undefined ? 'waiting' : 'send', transfer, bytes, resolve, reject, ...(operation !== undefined ? { operation } : {}) };
-      prepare?.(queued);
+      const queued: Queued = { state: operation === undefined ? 'local' : 'send', transfer, bytes, resolve, reject, ...(operation !== undefined ? { operation } : {}) };
       (queue === 'ordered' ? this.ordered : this.unordered).push(queued);
       this.scheduleDispatch();
     });
+  }
+
+  /**
+   * refusal says why a call may not be queued now, if it may not. After close(), new calls are
+   * refused, but the work of earlier calls (a snapshot save's chunks and commit) goes on until
+   * the worker closes: close waits for those calls.
+   */
+  private refusal(queue: 'ordered' | 'unordered', earlierCall = false): Error | undefined {
+    if (queue === 'ordered' && !earlierCall ? this.closeRequested : this.workerClosing) return new InvalidStorageOperationError('CLOSED', 'the storage is closed');
+    return this.failure;
   }
 
   /** scheduleDispatch sends at the end of this turn, so calls made together share a transaction. */
@@ -364,11 +390,17 @@ export class SqliteStorage implements Storage {
   /** dispatch sends the next batch unless one is in the worker: everything queued that may go. */
   private dispatch(): void {
     if (!this.ready || this.inFlight !== undefined || this.failure !== undefined || this.workerClosing) return;
-    const batch = this.unordered.splice(0);
-    let bytes = batch.reduce((sum, queued) => sum + queued.bytes, 0);
+    const batch: Queued[] = [];
+    let bytes = 0;
+    while (this.unordered.length > 0 && (batch.length === 0 || bytes + this.unordered[0]!.bytes <= STAGING_BYTES_PER_TRANSACTION)) {
+      const next = this.unordered.shift()!;
+      batch.push(next);
+      bytes += next.bytes;
+    }
     while (this.ordered.length > 0) {
       const next = this.ordered[0]!;
-      if (next.state === 'waiting') break;
+      // A snapshot's commit waits for the transaction that carries its last staged chunk.
+      if (next.operation?.type === 'commitSnapshot' && this.stagingUnsent(next.operation.generation)) break;
       if (batch.length > 0 && bytes + next.bytes > this.options.maxTransactionBytes) break;
       batch.push(this.ordered.shift()!);
       bytes += next.bytes;
@@ -389,6 +421,11 @@ export class SqliteStorage implements Storage {
       { type: 'batch', id: this.nextBatchId++, operations: sent.map((queued) => queued.operation!) },
       sent.flatMap((queued) => queued.transfer),
     );
+  }
+
+  /** stagingUnsent says whether chunks of snapshot `generation` still wait to be sent. */
+  private stagingUnsent(generation: number): boolean {
+    return this.unordered.some((queued) => queued.operation?.type === 'stageSnapshotChunk' && queued.operation.generation === generation);
   }
 
   private onBatchDone(results: readonly { ok: boolean; value?: unknown; error?: unknown }[], error: Error | undefined): void {
@@ -414,8 +451,7 @@ export class SqliteStorage implements Storage {
     let position = 0;
     for (const queued of batch) {
       if (queued.state !== 'send') {
-        if (queued.error !== undefined) queued.reject(queued.error);
-        else queued.resolve(undefined);
+        queued.resolve(undefined);
         continue;
       }
       const result = results[position++];
@@ -431,44 +467,50 @@ export class SqliteStorage implements Storage {
 
   /**
    * stageSnapshot streams a snapshot's chunks into the database (out of sight, under a new
-   * generation) as they come, then turns `slot` into the commit that makes them the snapshot.
-   * A save cut short leaves only staged rows, which the next open deletes.
+   * generation) as they come, then queues the commit that makes them the snapshot. A save cut
+   * short leaves only staged rows, which are discarded (or deleted by the next open).
    */
-  private async stageSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, slot: Queued): Promise<void> {
+  private async stageSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, previousQueued: Promise<void>, queued: () => void): Promise<void> {
     try {
-      await this.opened;
-      if (this.failure !== undefined) throw this.failure;
-      const generation = this.nextGeneration++;
-      let sequence = 0;
-      const staging: Array<{ landed: Promise<unknown>; bytes: number }> = [];
-      let stagingBytes = 0;
-      try {
-        for await (const chunk of chunks) {
-          // A copy with its own buffer (the caller keeps the chunk), transferred to the worker.
-          const data = new Uint8Array(chunk);
-          const landed = this.enqueue('unordered', { type: 'stageSnapshotChunk', generation, sequence: sequence++, data }, [data.buffer], data.length);
-          // A lost chunk fails the commit (it counts them); nothing to do here.
-          landed.catch(() => undefined);
-          staging.push({ landed, bytes: data.length });
-          stagingBytes += data.length;
-          // Backpressure: a fast producer waits for the worker instead of filling memory.
-          while (stagingBytes > MAX_STAGING_BYTES) {
-            const oldest = staging.shift()!;
-            await oldest.landed;
-            stagingBytes -= oldest.bytes;
-          }
-        }
-      } catch (error) {
-        this.enqueue('unordered', { type: 'discardSnapshot', generation }).catch(() => undefined);
-        throw error;
-      }
-      slot.operation = { type: 'commitSnapshot', generation, meta, chunkCount: sequence };
-      slot.state = 'send';
-    } catch (error) {
-      slot.error = error instanceof Error ? error : new Error(String(error));
-      slot.state = 'local';
+      await this.stageAndCommit(meta, chunks, previousQueued, queued);
+    } finally {
+      queued();
     }
-    this.scheduleDispatch();
+  }
+
+  private async stageAndCommit(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, previousQueued: Promise<void>, queued: () => void): Promise<void> {
+    await this.opened;
+    if (this.failure !== undefined) throw this.failure;
+    const generation = this.nextGeneration++;
+    let sequence = 0;
+    const staging: Array<{ landed: Promise<unknown>; bytes: number }> = [];
+    let stagingBytes = 0;
+    try {
+      for await (const chunk of chunks) {
+        // A copy with its own buffer (the caller keeps the chunk), transferred to the worker.
+        const data = new Uint8Array(chunk);
+        const landed = this.enqueue('unordered', { type: 'stageSnapshotChunk', generation, sequence: sequence++, data }, [data.buffer], data.length);
+        // A lost chunk fails the commit (it counts them); nothing to do here.
+        landed.catch(() => undefined);
+        staging.push({ landed, bytes: data.length });
+        stagingBytes += data.length;
+        // Backpressure: a fast producer waits for the worker instead of filling memory.
+        while (stagingBytes > MAX_STAGING_BYTES) {
+          const oldest = staging.shift()!;
+          await oldest.landed;
+          stagingBytes -= oldest.bytes;
+        }
+      }
+    } catch (error) {
+      this.enqueue('unordered', { type: 'discardSnapshot', generation }).catch(() => undefined);
+      throw error;
+    }
+    // An older snapshot still streaming commits first: the stored snapshot never moves back.
+    await previousQueued;
+    // Staged chunks are sent before (or with) the next ordered batch, so they land first.
+    const committed = this.enqueue('ordered', { type: 'commitSnapshot', generation, meta, chunkCount: sequence }, [], 0, true);
+    queued();
+    await committed;
   }
 
   /**

@@ -122,8 +122,8 @@ export class KvStateMachine implements StateMachine<NodeKvCommand, NodeKvQuery, 
 
   /** snapshot captures the keys NOW (the runtime may apply more before it reads the stream). */
   snapshot(): AsyncIterable<Uint8Array> {
-    const entries = [...this.state.values].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return encodeKvSnapshot(this.lastIndex, entries, { clockMs: this.state.clockMs, expiries: new Map(this.state.expiries) });
+    // Captured now (values are never changed in place); sorted and encoded as storage reads it.
+    return encodeKvSnapshot(this.lastIndex, [...this.state.values], { clockMs: this.state.clockMs, expiries: new Map(this.state.expiries) });
   }
 
   /** restore replaces every key; on a malformed snapshot it throws and keeps the old state. */

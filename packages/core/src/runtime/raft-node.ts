@@ -254,7 +254,8 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
   private readonly snapshotTrailing: number;
   /** Index of the last snapshot stored (or being stored). */
   private snapshotIndex = 0;
-  private snapshotting = false;
+  /** This node's own snapshot save, while it runs (beside the appends, not in the write queue). */
+  private ownSave: Promise<void> | undefined;
   /** While a received snapshot is being stored: the inputs (messages, ticks) waiting for it. */
   private installing: (() => void)[] | undefined;
   /** Callbacks waiting for the applied index to move (membership changes). */
@@ -651,7 +652,11 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     this.enqueueWrite({
       kind: 'other',
       what: `storing the snapshot at ${message.meta.index}`,
-      run: () => this.storage.saveSnapshot(message.meta, stream),
+      // After this node's own save, if one runs: two saves of snapshots must land in index order.
+      run: async () => {
+        await this.ownSave;
+        await this.storage.saveSnapshot(message.meta, stream);
+      },
       done: () => {
         this.raft!.receive(message);
         const waiting = this.installing ?? [];
@@ -674,25 +679,33 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     else input();
   }
 
-  /** maybeSnapshot stores a snapshot once enough entries were applied since the last one. */
+  /**
+   * maybeSnapshot stores a snapshot once enough entries were applied since the last one. The save
+   * does not wait in the write queue, and appends do not wait for it: the snapshot holds only
+   * applied, so committed and locally durable, entries, which no later append truncates, and
+   * Storage lets a snapshot's save land after appends called while its chunks are read. (In the
+   * queue, every append waited for the whole save: the tail of the write latency.)
+   */
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.appliedIndex - this.snapshotIndex < this.snapshotEntries || !this.active) return;
+    if (this.ownSave !== undefined || this.appliedIndex - this.snapshotIndex < this.snapshotEntries || !this.active) return;
     const raft = this.raft!;
     const meta = raft.snapshotMetaAt(this.appliedIndex);
     // StateMachine.snapshot captures the state at the applied index when CALLED, so no apply
     // may run between snapshotMetaAt and this call (both are synchronous here).
     const chunks = this.stateMachine.snapshot();
-    this.snapshotting = true;
     this.snapshotIndex = meta.index;
-    this.enqueueWrite({
-      kind: 'other',
-      what: `storing the snapshot at ${meta.index}`,
-      run: () => this.storage.saveSnapshot(meta, chunks),
-      done: () => {
-        this.snapshotting = false;
-        raft.snapshotTaken(meta, this.snapshotTrailing);
+    const save = this.storage.saveSnapshot(meta, chunks).then(
+      () => {
+        this.ownSave = undefined;
+        // The compaction this may emit is queued after the save has landed, never beside it.
+        this.input(() => raft.snapshotTaken(meta, this.snapshotTrailing));
       },
-    });
+      (error: unknown) => {
+        this.ownSave = undefined;
+        this.fail(new Error(`storing the snapshot at ${meta.index} failed`, { cause: error }));
+      },
+    );
+    this.ownSave = save;
   }
 
   /** sendSnapshot streams the stored snapshot to a follower behind the compacted log. */
@@ -1030,7 +1043,7 @@ class RaftNodeRuntime<Command, Query, Result, QueryResult> implements RaftNode<C
     this.heldSends = [];
     this.stateMachineWork.length = 0;
     // Let the write and restore in progress finish before closing what they use.
-    await Promise.allSettled([this.persisting, this.restoring]);
+    await Promise.allSettled([this.persisting, this.ownSave, this.restoring]);
     // Close both even if one fails, then report the first failure.
     const closed = [await Promise.allSettled([this.transport.close()]), await Promise.allSettled([this.storage.close()])].flat();
     this.state = 'stopped';

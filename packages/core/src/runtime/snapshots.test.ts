@@ -93,6 +93,49 @@ describe('snapshots', () => {
     }
   });
 
+  it("a node's own snapshot save does not hold its appends: writes commit while the save still streams", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    /** GatedMachine's snapshots stream their last byte only once the gate opens. */
+    class GatedMachine extends HistoryMachine {
+      override snapshot(): AsyncIterable<Uint8Array> {
+        const chunks = super.snapshot();
+        return (async function* () {
+          yield* chunks;
+          await gate;
+          yield new Uint8Array(0);
+        })();
+      }
+    }
+    const { cluster, leader } = await startCluster({ machine: () => new GatedMachine() });
+    // Applying 20 starts every node's save at 20, which waits on the gate; 40 would start the next.
+    await write(leader, 1, 50);
+    await cluster.waitFor(() => ABC.every((id) => cluster.node(id).status().appliedIndex === 52), 'every node to apply 52 entries');
+    for (const id of ABC) {
+      // Every write is durable while no snapshot is: the save at 20 has not landed.
+      expect(cluster.member(id).storage.durable().snapshot).toBeUndefined();
+      expect(cluster.member(id).storage.durable().entries.at(-1)?.index).toBe(52);
+      expect(cluster.node(id).status().snapshotIndex).toBe(0);
+    }
+    release();
+    // The save at 20 lands, keeping the 32 entries appended after it on disk.
+    await cluster.waitFor(() => ABC.every((id) => cluster.node(id).status().snapshotIndex === 20), 'every node to snapshot at 20');
+    await cluster.run(0);
+    for (const id of ABC) {
+      const durable = cluster.member(id).storage.durable();
+      expect(durable.snapshot?.index).toBe(20);
+      expect(durable.entries.map((entry) => entry.index)).toEqual(range(21, 52));
+    }
+    // Only one save runs at a time: the next starts with the next apply, at 53.
+    await write(leader, 51, 60);
+    await cluster.waitFor(() => ABC.every((id) => cluster.node(id).status().snapshotIndex === 53), 'every node to snapshot at 53');
+    await cluster.run(0);
+    for (const id of ABC) {
+      expect(cluster.member(id).storage.durable().snapshot?.index).toBe(53);
+      expect(history(id)).toEqual(range(1, 60));
+    }
+  });
+
   it('a follower ignores an InstallSnapshot older than its own snapshot: storage keeps its snapshot and log', async () => {
     const { cluster, leader, followers } = await startCluster();
     const follower = followers[0]!;

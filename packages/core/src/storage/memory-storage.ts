@@ -2,7 +2,8 @@
  * MemoryStorage keeps a node's durable state in memory: for tests, examples and simulation. It
  * keeps Storage's promises (call order, atomic appends, a contiguous log) so a runtime tested
  * against it behaves the same on a real disk, and it can delay each write to exercise a runtime's
- * ack ordering.
+ * ack ordering. Like a disk storage, a snapshot save takes its place in the call order once its
+ * chunks are read, so a simulation also runs appends that overtake a save.
  */
 import type { Entry, HardState, MembershipConfig, SnapshotMeta } from '../raft/types.js';
 import type { Clock } from '../runtime/interfaces.js';
@@ -13,7 +14,8 @@ import { copyBytes } from './copy-bytes.js';
 export interface MemoryStorageOptions {
   /**
    * delay is awaited before each write (append, saveSnapshot, compact) lands. Writes still
-   * complete strictly in call order: a fast write waits for a slow one before it.
+   * complete strictly in call order (a snapshot's from when its chunks were read): a fast write
+   * waits for a slow one before it.
    */
   readonly delay?: () => Promise<void>;
   /** With `persistDelayMs`: wait that long on this clock before each write lands. */
@@ -44,6 +46,10 @@ export class MemoryStorage implements Storage {
   /** Every operation chains on this, so operations complete in call order. */
   private tail: Promise<void> = Promise.resolve();
   private readonly delay: (() => Promise<void>) | undefined;
+  /** Snapshot saves still reading their chunks (not yet in the chain): close waits for them. */
+  private readonly saving = new Set<Promise<void>>();
+  /** Settles when the last save called has joined the chain (or failed). */
+  private lastSaveQueued: Promise<void> = Promise.resolve();
 
   constructor(options: MemoryStorageOptions = {}) {
     const { clock, persistDelayMs } = options;
@@ -87,13 +93,44 @@ export class MemoryStorage implements Storage {
   }
 
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    return this.enqueue(true, async () => {
-      const bytes: Uint8Array[] = [];
-      for await (const chunk of chunks) bytes.push(copyBytes(chunk));
+    const copy = copyMeta(meta);
+    // Saves commit in call order among themselves (the stored snapshot never moves back).
+    const previous = this.lastSaveQueued;
+    let queued!: () => void;
+    this.lastSaveQueued = new Promise<void>((resolve) => (queued = resolve));
+    const save = this.readAll(chunks).then(
+      async (bytes) => {
+        await previous;
+        const committed = this.commitSnapshot(copy, bytes);
+        queued();
+        return committed;
+      },
+      (error: unknown) => {
+        queued();
+        throw error;
+      },
+    );
+    const settled = save.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.saving.add(settled);
+    void settled.then(() => this.saving.delete(settled));
+    return save;
+  }
+
+  private async readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+    const bytes: Uint8Array[] = [];
+    for await (const chunk of chunks) bytes.push(copyBytes(chunk));
+    return bytes;
+  }
+
+  private commitSnapshot(meta: SnapshotMeta, bytes: Uint8Array[]): Promise<void> {
+    return this.enqueue(true, () => {
       // Keep the log after the snapshot only if it continues the snapshot (Log Matching).
       const matching = this.entries.find((entry) => entry.index === meta.index)?.term === meta.term;
       this.entries = matching ? this.entries.filter((entry) => entry.index > meta.index) : [];
-      this.snapshot = { meta: copyMeta(meta), chunks: bytes };
+      this.snapshot = { meta, chunks: bytes };
       // A snapshot holds only committed state.
       if (this.hardState.commit < meta.index) this.hardState = { ...this.hardState, commit: meta.index };
     });
@@ -121,8 +158,9 @@ export class MemoryStorage implements Storage {
     });
   }
 
-  /** close waits for every earlier operation; the data stays for a later `load()`. */
-  close(): Promise<void> {
+  /** close waits for every earlier operation (snapshot saves included); the data stays for a later `load()`. */
+  async close(): Promise<void> {
+    await Promise.all(this.saving);
     return this.enqueue(false, () => {});
   }
 

@@ -19,7 +19,12 @@ export interface AppendOptions {
  * Storage is a node's durable state: log, hard state, snapshot.
  *
  * To ensure correctness an implementation MUST:
- * - complete calls in the order they were made (a later append never lands before an earlier one);
+ * - complete calls in the order they were made (a later append never lands before an earlier one),
+ *   with one exception a storage MAY use: a `saveSnapshot` takes its place in that order when its
+ *   last chunk has been read (and never before an earlier `saveSnapshot`), not when it is called,
+ *   so calls made while its chunks are still being read may complete before it (a node saves its
+ *   own snapshot beside its appends: the snapshot is at or below the commit, which no append can
+ *   truncate);
  * - make the write durable BEFORE the returned promise resolves (fsync, not a page-cache write);
  * - write an append's truncation, entries and hard state atomically: after a crash either all of
  *   it or none of it is there;
@@ -35,6 +40,7 @@ export interface Storage {
    * before `meta.index`. Entries after it are kept only if the entry at `meta.index` matched
    * `meta.term` (the log continues the snapshot); otherwise the whole log is deleted. The core
    * keeps its trailing entries in memory; after a restart the log starts after the snapshot.
+   * A call that must land after the snapshot (a compaction it covers) waits for this promise.
    */
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void>;
   /** readSnapshot returns the stored snapshot's metadata and a stream of its bytes, or undefined when there is none. */

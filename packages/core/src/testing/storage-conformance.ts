@@ -310,6 +310,46 @@ export function describeStorageConformance(framework: ConformanceFramework, harn
     );
 
     it(
+      'appends called while a snapshot streams its chunks all land, and the snapshot keeps the log after it',
+      using(async (storage) => {
+        await storage.append([entry(1, 1), entry(2, 1), entry(3, 1)], { hardState: { term: 1, vote: null, commit: 2 } });
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const slow = (async function* () {
+          yield encoder.encode('slow ');
+          await gate;
+          yield encoder.encode('snapshot');
+        })();
+        const saved = storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, slow);
+        // Storage MAY complete these before the save (its place is when its last chunk is read).
+        const appended = [storage.append([entry(4, 1)], {}), storage.append([entry(5, 1)], { hardState: { term: 1, vote: null, commit: 4 } })];
+        release();
+        await Promise.all([saved, ...appended]);
+        expectLoaded(await storage.load(), { hardState: { term: 1, vote: null, commit: 4 }, snapshot: { index: 2, term: 1, config: CONFIG }, entries: [entry(3, 1), entry(4, 1), entry(5, 1)] });
+        expect(decoder.decode(new Uint8Array(await readAll((await storage.readSnapshot())!.chunks)))).toBe('slow snapshot');
+      }),
+    );
+
+    it(
+      'snapshot saves land in call order among themselves: the stored snapshot never moves back',
+      using(async (storage) => {
+        await storage.append([entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1)], { hardState: { term: 1, vote: null, commit: 4 } });
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const slowOlder = (async function* () {
+          await gate;
+          yield encoder.encode('older');
+        })();
+        const older = storage.saveSnapshot({ index: 2, term: 1, config: CONFIG }, slowOlder);
+        const newer = storage.saveSnapshot({ index: 4, term: 1, config: CONFIG }, chunksOf('newer'));
+        release();
+        await Promise.all([older, newer]);
+        expectLoaded(await storage.load(), { hardState: { term: 1, vote: null, commit: 4 }, snapshot: { index: 4, term: 1, config: CONFIG }, entries: [] });
+        expect(decoder.decode(new Uint8Array(await readAll((await storage.readSnapshot())!.chunks)))).toBe('newer');
+      }),
+    );
+
+    it(
       'compact deletes entries up to upTo only when a snapshot covers them',
       using(async (storage) => {
         await storage.append([entry(1, 1), entry(2, 1), entry(3, 1)], {});

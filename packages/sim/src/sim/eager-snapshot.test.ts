@@ -14,15 +14,16 @@ import type { SimRandom } from './random.js';
 
 const SEEDS = 40;
 /**
- * A snapshot every 2 entries and disks slow enough that writes queue up: the runtime calls
- * `saveSnapshot` (which reads the stream) only when the writes ahead of it are done, so entries
- * are applied in between. Four busy clients keep entries coming.
+ * A snapshot every 2 entries and a storage that reads each chunk of the stream 20 ms after the
+ * last (a disk busy with other writes): the runtime calls `saveSnapshot` at once and goes on
+ * applying, so entries are applied before the stream's body runs. Four busy clients keep entries
+ * coming.
  */
 const PRESSURE = {
   nodeOptions: { snapshot: { entries: 2, trailing: 0 } },
   clients: 4,
   thinkMs: [0, 10],
-  disk: { minDelayMs: 2, maxDelayMs: 20, stallChance: 0.1, stallMs: 60 },
+  disk: { minDelayMs: 2, maxDelayMs: 20, stallChance: 0.1, stallMs: 60, snapshotReadDelayMs: 20 },
 } as const;
 const generate = (random: SimRandom): CounterCommand => (random.chance(0.5) ? { type: 'add', amount: random.int(1, 9) } : { type: 'read' });
 

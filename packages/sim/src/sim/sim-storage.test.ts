@@ -107,23 +107,35 @@ describe('SimStorage', () => {
     expect(new TextDecoder().decode(disk.entries[0]!.data)).toBe('a');
   });
 
-  it('saveSnapshot takes its place in call order at once, keeps only the log that continues it, and compact deletes only what it covers', async () => {
+  it('saveSnapshot takes its place in call order once its chunks are read, keeps only the log that continues it, and compact deletes only what it covers', async () => {
     const clock = createVirtualClock();
     const disk = new SimDisk();
-    const storage = new SimStorage({ disk, clock, random: fixed(0) });
+    // Every write lands 1 ms after it is queued; each chunk is read 1 ms after the last.
+    const storage = new SimStorage({ disk, clock, random: fixed(0), faults: { minDelayMs: 1, maxDelayMs: 1, stallChance: 0, stallMs: 0 } });
     void storage.append([entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 2)], { hardState: { term: 2, vote: null, commit: 4 } });
     const chunks = () =>
       (async function* () {
         yield new TextEncoder().encode('state');
       })();
-    void storage.saveSnapshot({ index: 3, term: 1, config: { voters: ['a'], outgoingVoters: [], learners: [] } }, chunks());
-    // Checked against the snapshot queued before it, though its bytes are still being read.
-    void storage.append([entry(5, 2)], {});
-    await expect(storage.compact(4)).rejects.toThrow('compact(4): only entries a snapshot covers (up to 3) may be deleted');
-    void storage.compact(3);
+    const saved = settled(storage.saveSnapshot({ index: 3, term: 1, config: { voters: ['a'], outgoingVoters: [], learners: [] } }, chunks()));
+    // Called while the snapshot's bytes are still being read: it lands first.
+    const appended = settled(storage.append([entry(5, 2)], {}));
+    // The snapshot is not in the queue yet, so nothing covers 3.
+    await expect(storage.compact(3)).rejects.toThrow('compact(3): only entries a snapshot covers (up to 0) may be deleted');
     await flush();
     clock.advance(1);
     await flush();
+    expect([appended.done, saved.done, disk.snapshotIndex(), disk.lastIndex()]).toEqual([true, false, 0, 5]);
+    // Read (2 ms: one chunk, then the end of the stream), it queues and lands 1 ms later.
+    for (let ms = 0; ms < 2; ms++) {
+      clock.advance(1);
+      await flush();
+    }
+    await expect(storage.compact(4)).rejects.toThrow('compact(4): only entries a snapshot covers (up to 3) may be deleted');
+    void storage.compact(3);
+    clock.advance(1);
+    await flush();
+    expect(saved.done).toBe(true);
     expect(disk.snapshotIndex()).toBe(3);
     expect(disk.entries.map((held) => `${held.index}@${held.term}`)).toEqual(['4@2', '5@2']);
     const stored = await storage.readSnapshot();
@@ -132,9 +144,11 @@ describe('SimStorage', () => {
     expect(new TextDecoder().decode(bytes[0])).toBe('state');
     // A snapshot whose last entry the log does not hold replaces the whole log.
     void storage.saveSnapshot({ index: 6, term: 3, config: { voters: ['a'], outgoingVoters: [], learners: [] } }, chunks());
-    await flush();
-    clock.advance(1);
-    await flush();
+    for (let ms = 0; ms < 4; ms++) {
+      await flush();
+      clock.advance(1);
+      await flush();
+    }
     expect([disk.snapshotIndex(), disk.lastIndex(), disk.entries.length]).toEqual([6, 6, 0]);
   });
 });

@@ -18,6 +18,11 @@ export interface DiskFaults {
   /** With this probability a write stalls `stallMs` longer (a slow fsync). Default 0. */
   readonly stallChance: number;
   readonly stallMs: number;
+  /**
+   * A snapshot save reads each chunk of the state machine's stream this long after the last
+   * (default `minDelayMs`); meanwhile the node goes on applying entries.
+   */
+  readonly snapshotReadDelayMs?: number;
 }
 
 /** DEFAULT_DISK_FAULTS: a fast disk with no stalls. */
@@ -78,6 +83,8 @@ export class SimStorage implements Storage {
   private lastDue = 0;
   private operations = 0;
   private crashed = false;
+  /** Settles once the last snapshot save called is in the queue (or failed): saves land in call order. */
+  private lastSavePlaced: Promise<void> = Promise.resolve();
 
   constructor(options: SimStorageOptions) {
     this.disk = options.disk;
@@ -121,27 +128,46 @@ export class SimStorage implements Storage {
     return this.write(describeAppend(copies, written), () => this.disk.append(copies, written));
   }
 
+  /**
+   * saveSnapshot reads the chunks as a disk takes them, `snapshotReadDelayMs` before each, then queues the
+   * write: as Storage allows, the save takes its place in the call order when its last chunk was
+   * read (after any earlier save), so appends called meanwhile land before it. The runtime keeps
+   * applying entries while the chunks are read, which is what catches a lazy `snapshot()`.
+   */
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     if (this.crashed) return never();
-    // The write takes its place in the queue NOW (call order), while the bytes are still being
-    // read; they are all read (promise jobs) long before the write lands (a clock timer).
-    const bytes: Uint8Array[] = [];
-    let failure: { error: unknown } | undefined;
-    let complete = false;
-    void (async () => {
-      try {
-        for await (const chunk of chunks) bytes.push(chunk.slice());
-        complete = true;
-      } catch (error) {
-        failure = { error };
+    const previous = this.lastSavePlaced;
+    let placed!: () => void;
+    this.lastSavePlaced = new Promise<void>((resolve) => (placed = resolve));
+    const read = async (): Promise<Uint8Array[]> => {
+      const bytes: Uint8Array[] = [];
+      const iterator = chunks[Symbol.asyncIterator]();
+      for (;;) {
+        const delay = this.faults.snapshotReadDelayMs ?? this.faults.minDelayMs;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delay));
+        const next = await iterator.next();
+        if (next.done === true) break;
+        bytes.push(next.value.slice());
       }
-    })();
-    this.tail.saveSnapshot(meta, bytes);
-    return this.write(`snapshot ${meta.index}@${meta.term}`, () => {
-      if (failure !== undefined) throw failure.error;
-      if (!complete) throw new Error(`saveSnapshot ${meta.index}: the snapshot's chunks were not all read before the write landed`);
-      this.disk.saveSnapshot(meta, bytes);
-    });
+      await previous;
+      return bytes;
+    };
+    return read().then(
+      (bytes) => {
+        if (this.crashed) {
+          placed();
+          return never();
+        }
+        this.tail.saveSnapshot(meta, bytes);
+        const written = this.write(`snapshot ${meta.index}@${meta.term}`, () => this.disk.saveSnapshot(meta, bytes));
+        placed();
+        return written;
+      },
+      (error: unknown) => {
+        placed();
+        throw error;
+      },
+    );
   }
 
   /** readSnapshot streams the simulated disk's snapshot (`Storage.readSnapshot`). */
@@ -191,12 +217,8 @@ export class SimStorage implements Storage {
         lost++;
         return;
       }
-      try {
-        operation.land();
-        landed++;
-      } catch {
-        lost++; // A snapshot whose bytes were not all read cannot land.
-      }
+      operation.land();
+      landed++;
     });
     this.queue.length = 0;
     return { landed, lost };

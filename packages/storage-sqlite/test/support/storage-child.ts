@@ -25,12 +25,17 @@ async function main(): Promise<void> {
   const steps = createWorkload(Number(seedText), Number(stepsText));
   let inFlight = 0;
   let wake: (() => void) | undefined;
+  /** Resolves once the snapshot save just called has taken its place in the call order. */
+  let placed: Promise<void> | undefined;
   const run = (step: WorkloadStep): Promise<void> => {
     switch (step.kind) {
       case 'append':
         return storage.append(step.entries, { ...(step.truncateFrom !== undefined ? { truncateFrom: step.truncateFrom } : {}), hardState: step.hardState });
-      case 'snapshot':
-        return storage.saveSnapshot(step.meta, snapshotChunks(step.meta.index, step.chunkCount));
+      case 'snapshot': {
+        let read!: () => void;
+        placed = new Promise<void>((resolve) => (read = resolve)).then(nextTurn);
+        return storage.saveSnapshot(step.meta, readThen(snapshotChunks(step.meta.index, step.chunkCount), read));
+      }
       case 'compact':
         return storage.compact(step.upTo);
     }
@@ -47,10 +52,23 @@ async function main(): Promise<void> {
         wake?.();
       }),
     );
+    // A save takes its place in the call order once its last chunk was read (Storage allows it).
+    // The next call waits for that, so the order of the calls is the order they land in, which
+    // the parent's prefix check relies on; calls made before the save still run beside it.
+    if (placed !== undefined) await placed;
+    placed = undefined;
   }
   await Promise.all(all);
   print('done');
   await storage.close();
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** readThen streams `chunks` and calls `read` once the last one was read. */
+async function* readThen(chunks: AsyncIterable<Uint8Array>, read: () => void): AsyncIterable<Uint8Array> {
+  yield* chunks;
+  read();
 }
 
 main().catch((error: unknown) => {
