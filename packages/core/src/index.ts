@@ -43,6 +43,7 @@ export {
 export type { AppendOptions, LoadedState, Storage } from './storage/storage.js';
 export { createMemoryStorage, MemoryStorage, type MemoryStorageOptions } from './storage/memory-storage.js';
 export { copyBytes } from './storage/copy-bytes.js';
+export { SnapshotSaveOrder } from './storage/snapshot-save-order.js';
 // Client sessions and idempotency keys (Raft thesis §6.3).
 export * from './sessions/index.js';
 // Forced recovery from a lost majority: UNSAFE, see its documentation.

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AppendOptions, Entry, LoadedState, SnapshotMeta, Storage } from '@raftkit/core';
+import { SnapshotSaveOrder, type AppendOptions, type Entry, type LoadedState, type SnapshotMeta, type Storage } from '@raftkit/core';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 import { deserializeError, InvalidStorageOperationError } from './errors.js';
 import type { LoadResult, Operation, PackedEntries, StoredSnapshotInfo, WorkerOptions, WorkerReply } from './worker-protocol.js';
@@ -158,10 +158,8 @@ export class SqliteStorage implements Storage {
   private readonly opened: Promise<void>;
   private openWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private closeWaiter: ((error: Error | undefined) => void) | undefined;
-  /** Snapshot saves still streaming their chunks: close() waits for their commits. */
-  private readonly saving = new Set<Promise<void>>();
-  /** Settles when the last save called has queued its commit (or failed): saves commit in call order. */
-  private lastSaveQueued: Promise<void> = Promise.resolve();
+  /** Snapshot saves stage their chunks, then commit in call order among themselves; close() waits for them. */
+  private readonly saves = new SnapshotSaveOrder();
 
   private readonly heldLock: DirectoryLock | undefined;
 
@@ -212,14 +210,11 @@ export class SqliteStorage implements Storage {
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     const refused = this.refusal('ordered');
     if (refused !== undefined) return Promise.reject(refused);
-    const previous = this.lastSaveQueued;
-    let queued!: () => void;
-    this.lastSaveQueued = new Promise<void>((resolve) => (queued = resolve));
-    const save = this.stageSnapshot(copyMeta(meta), chunks, previous, queued);
-    const tracked = save.catch(() => undefined);
-    this.saving.add(tracked);
-    void tracked.then(() => this.saving.delete(tracked));
-    return save;
+    const copy = copyMeta(meta);
+    return this.saves.save(
+      () => this.stageSnapshot(chunks),
+      ({ generation, chunkCount }) => this.enqueue('ordered', { type: 'commitSnapshot', generation, meta: copy, chunkCount }, [], 0, true).then(() => undefined),
+    );
   }
 
   /** readSnapshot streams the stored snapshot from the database in rounds of `snapshotReadBytes` (`Storage.readSnapshot`). */
@@ -245,7 +240,7 @@ export class SqliteStorage implements Storage {
     this.closing = (async () => {
       await barrier.catch(() => undefined);
       // A save called before close() commits after the barrier; close waits for it too.
-      while (this.saving.size > 0) await Promise.all(this.saving);
+      await this.saves.idle();
       await this.opened;
       const worker = this.worker;
       let error: Error | undefined;
@@ -467,18 +462,11 @@ export class SqliteStorage implements Storage {
 
   /**
    * stageSnapshot streams a snapshot's chunks into the database (out of sight, under a new
-   * generation) as they come, then queues the commit that makes them the snapshot. A save cut
-   * short leaves only staged rows, which are discarded (or deleted by the next open).
+   * generation) as they come; a `commitSnapshot` of that generation then makes them the snapshot.
+   * A save cut short leaves only staged rows, which are discarded (or deleted by the next open).
+   * Staged chunks are sent before (or with) the next ordered batch, so they land before the commit.
    */
-  private async stageSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, previousQueued: Promise<void>, queued: () => void): Promise<void> {
-    try {
-      await this.stageAndCommit(meta, chunks, previousQueued, queued);
-    } finally {
-      queued();
-    }
-  }
-
-  private async stageAndCommit(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>, previousQueued: Promise<void>, queued: () => void): Promise<void> {
+  private async stageSnapshot(chunks: AsyncIterable<Uint8Array>): Promise<{ generation: number; chunkCount: number }> {
     await this.opened;
     if (this.failure !== undefined) throw this.failure;
     const generation = this.nextGeneration++;
@@ -505,12 +493,7 @@ export class SqliteStorage implements Storage {
       this.enqueue('unordered', { type: 'discardSnapshot', generation }).catch(() => undefined);
       throw error;
     }
-    // An older snapshot still streaming commits first: the stored snapshot never moves back.
-    await previousQueued;
-    // Staged chunks are sent before (or with) the next ordered batch, so they land first.
-    const committed = this.enqueue('ordered', { type: 'commitSnapshot', generation, meta, chunkCount: sequence }, [], 0, true);
-    queued();
-    await committed;
+    return { generation, chunkCount: sequence };
   }
 
   /**

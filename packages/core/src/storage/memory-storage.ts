@@ -9,6 +9,7 @@ import type { Entry, HardState, MembershipConfig, SnapshotMeta } from '../raft/t
 import type { Clock } from '../runtime/interfaces.js';
 import type { AppendOptions, LoadedState, Storage } from './storage.js';
 import { copyBytes } from './copy-bytes.js';
+import { SnapshotSaveOrder } from './snapshot-save-order.js';
 
 /** Options for `createMemoryStorage`. */
 export interface MemoryStorageOptions {
@@ -46,10 +47,8 @@ export class MemoryStorage implements Storage {
   /** Every operation chains on this, so operations complete in call order. */
   private tail: Promise<void> = Promise.resolve();
   private readonly delay: (() => Promise<void>) | undefined;
-  /** Snapshot saves still reading their chunks (not yet in the chain): close waits for them. */
-  private readonly saving = new Set<Promise<void>>();
-  /** Settles when the last save called has joined the chain (or failed). */
-  private lastSaveQueued: Promise<void> = Promise.resolve();
+  /** Snapshot saves read their chunks first, then join the chain in call order among themselves. */
+  private readonly saves = new SnapshotSaveOrder();
 
   constructor(options: MemoryStorageOptions = {}) {
     const { clock, persistDelayMs } = options;
@@ -94,29 +93,10 @@ export class MemoryStorage implements Storage {
 
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     const copy = copyMeta(meta);
-    // Saves commit in call order among themselves (the stored snapshot never moves back).
-    const previous = this.lastSaveQueued;
-    let queued!: () => void;
-    this.lastSaveQueued = new Promise<void>((resolve) => (queued = resolve));
-    const save = this.readAll(chunks).then(
-      async (bytes) => {
-        await previous;
-        const committed = this.commitSnapshot(copy, bytes);
-        queued();
-        return committed;
-      },
-      (error: unknown) => {
-        queued();
-        throw error;
-      },
+    return this.saves.save(
+      () => this.readAll(chunks),
+      (bytes) => this.commitSnapshot(copy, bytes),
     );
-    const settled = save.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.saving.add(settled);
-    void settled.then(() => this.saving.delete(settled));
-    return save;
   }
 
   private async readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
@@ -160,7 +140,7 @@ export class MemoryStorage implements Storage {
 
   /** close waits for every earlier operation (snapshot saves included); the data stays for a later `load()`. */
   async close(): Promise<void> {
-    await Promise.all(this.saving);
+    await this.saves.idle();
     return this.enqueue(false, () => {});
   }
 

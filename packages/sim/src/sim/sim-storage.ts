@@ -5,7 +5,7 @@
  *
  * A restart is a new SimStorage over the same SimDisk.
  */
-import type { AppendOptions, Clock, Entry, LoadedState, SnapshotMeta, Storage } from '@raftkit/core';
+import { SnapshotSaveOrder, type AppendOptions, type Clock, type Entry, type LoadedState, type SnapshotMeta, type Storage } from '@raftkit/core';
 import { describeEntries } from './describe.js';
 import { SimDisk } from './sim-disk.js';
 import type { SimRandom } from './random.js';
@@ -83,8 +83,8 @@ export class SimStorage implements Storage {
   private lastDue = 0;
   private operations = 0;
   private crashed = false;
-  /** Settles once the last snapshot save called is in the queue (or failed): saves land in call order. */
-  private lastSavePlaced: Promise<void> = Promise.resolve();
+  /** Snapshot saves read their chunks, then join the queue in call order among themselves. */
+  private readonly saves = new SnapshotSaveOrder();
 
   constructor(options: SimStorageOptions) {
     this.disk = options.disk;
@@ -129,45 +129,34 @@ export class SimStorage implements Storage {
   }
 
   /**
-   * saveSnapshot reads the chunks as a disk takes them, `snapshotReadDelayMs` before each, then queues the
-   * write: as Storage allows, the save takes its place in the call order when its last chunk was
-   * read (after any earlier save), so appends called meanwhile land before it. The runtime keeps
-   * applying entries while the chunks are read, which is what catches a lazy `snapshot()`.
+   * saveSnapshot reads the chunks as a disk takes them, `snapshotReadDelayMs` before each, then
+   * queues the write: as Storage allows, the save takes its place in the call order when its last
+   * chunk was read (after any earlier save), so appends called meanwhile land before it. The
+   * runtime keeps applying entries while the chunks are read, which catches a lazy `snapshot()`.
    */
   saveSnapshot(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     if (this.crashed) return never();
-    const previous = this.lastSavePlaced;
-    let placed!: () => void;
-    this.lastSavePlaced = new Promise<void>((resolve) => (placed = resolve));
-    const read = async (): Promise<Uint8Array[]> => {
-      const bytes: Uint8Array[] = [];
-      const iterator = chunks[Symbol.asyncIterator]();
-      for (;;) {
-        const delay = this.faults.snapshotReadDelayMs ?? this.faults.minDelayMs;
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delay));
-        const next = await iterator.next();
-        if (next.done === true) break;
-        bytes.push(next.value.slice());
-      }
-      await previous;
-      return bytes;
-    };
-    return read().then(
+    return this.saves.save(
+      () => this.readChunks(chunks),
       (bytes) => {
-        if (this.crashed) {
-          placed();
-          return never();
-        }
+        if (this.crashed) return never();
         this.tail.saveSnapshot(meta, bytes);
-        const written = this.write(`snapshot ${meta.index}@${meta.term}`, () => this.disk.saveSnapshot(meta, bytes));
-        placed();
-        return written;
-      },
-      (error: unknown) => {
-        placed();
-        throw error;
+        return this.write(`snapshot ${meta.index}@${meta.term}`, () => this.disk.saveSnapshot(meta, bytes));
       },
     );
+  }
+
+  /** readChunks reads a snapshot's stream, one chunk every `snapshotReadDelayMs` of virtual time. */
+  private async readChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+    const delay = this.faults.snapshotReadDelayMs ?? this.faults.minDelayMs;
+    const bytes: Uint8Array[] = [];
+    const iterator = chunks[Symbol.asyncIterator]();
+    for (;;) {
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delay));
+      const next = await iterator.next();
+      if (next.done === true) return bytes;
+      bytes.push(next.value.slice());
+    }
   }
 
   /** readSnapshot streams the simulated disk's snapshot (`Storage.readSnapshot`). */
