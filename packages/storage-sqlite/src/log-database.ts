@@ -15,6 +15,7 @@ import type { HardState, MembershipConfig, SnapshotMeta } from '@raftkit/core';
 import { crc32c } from './crc32c.js';
 import { InvalidStorageOperationError, StorageCorruptionError } from './errors.js';
 import { APPLICATION_ID, latestVersion, MIGRATIONS, TABLES, type Migration } from './schema.js';
+import { allocatePackedEntries } from './packed-entries.js';
 import type { LoadResult, Operation, PackedEntries, StoredSnapshotInfo } from './worker-protocol.js';
 
 /** Options for `LogDatabase.open`. */
@@ -584,16 +585,20 @@ function sleepSynchronously(milliseconds: number): void {
 // ---------------------------------------------------------------------------------------------
 
 function packRows(indexes: number[], terms: number[], types: number[], datas: Uint8Array[]): PackedEntries {
-  const offsets = new Float64Array(datas.length + 1);
   let total = 0;
-  datas.forEach((data, position) => {
-    offsets[position] = total;
-    total += data.length;
-  });
-  offsets[datas.length] = total;
-  const data = new Uint8Array(total);
-  datas.forEach((chunk, position) => data.set(chunk, offsets[position]!));
-  return { indexes: Float64Array.from(indexes), terms: Float64Array.from(terms), types: Uint8Array.from(types), offsets, data };
+  for (const data of datas) total += data.length;
+  const packed = allocatePackedEntries(datas.length, total);
+  let offset = 0;
+  for (let position = 0; position < datas.length; position++) {
+    packed.indexes[position] = indexes[position]!;
+    packed.terms[position] = terms[position]!;
+    packed.types[position] = types[position]!;
+    packed.offsets[position] = offset;
+    packed.data.set(datas[position]!, offset);
+    offset += datas[position]!.length;
+  }
+  packed.offsets[datas.length] = offset;
+  return packed;
 }
 
 function parseConfig(text: string): MembershipConfig | undefined {

@@ -25,6 +25,7 @@ import { Worker } from 'node:worker_threads';
 import { SnapshotSaveOrder, type AppendOptions, type Entry, type LoadedState, type SnapshotMeta, type Storage } from '@raftkit/core';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 import { deserializeError, InvalidStorageOperationError } from './errors.js';
+import { allocatePackedEntries, packedTransfers } from './packed-entries.js';
 import type { LoadResult, Operation, PackedEntries, StoredSnapshotInfo, WorkerOptions, WorkerReply } from './worker-protocol.js';
 
 /** DATABASE_FILE is the SQLite file's name inside the data directory. */
@@ -199,7 +200,7 @@ export class SqliteStorage implements Storage {
       ...(options.truncateFrom !== undefined ? { truncateFrom: options.truncateFrom } : {}),
       ...(options.hardState !== undefined ? { hardState: { term: options.hardState.term, vote: options.hardState.vote, commit: options.hardState.commit } } : {}),
     };
-    return this.enqueue('ordered', operation, transfersOf(packed), packed.data.length).then(() => undefined);
+    return this.enqueue('ordered', operation, packedTransfers(packed), packed.data.length).then(() => undefined);
   }
 
   /**
@@ -550,30 +551,24 @@ function missingWorkerFile(entry: URL | string): string | undefined {
 
 const ENTRY_TYPE_CODES = { normal: 0, config: 1 } as const;
 
-/** packEntries copies entries into the five arrays of PackedEntries. */
+/** packEntries copies entries into PackedEntries (one buffer: packed-entries.ts). */
 function packEntries(entries: readonly Entry[]): PackedEntries {
   const count = entries.length;
-  const indexes = new Float64Array(count);
-  const terms = new Float64Array(count);
-  const types = new Uint8Array(count);
-  const offsets = new Float64Array(count + 1);
   let total = 0;
+  for (let position = 0; position < count; position++) total += entries[position]!.data.length;
+  const { indexes, terms, types, offsets, data } = allocatePackedEntries(count, total);
+  let offset = 0;
   for (let position = 0; position < count; position++) {
     const entry = entries[position]!;
     indexes[position] = entry.index;
     terms[position] = entry.term;
     types[position] = ENTRY_TYPE_CODES[entry.type];
-    offsets[position] = total;
-    total += entry.data.length;
+    offsets[position] = offset;
+    data.set(entry.data, offset);
+    offset += entry.data.length;
   }
-  offsets[count] = total;
-  const data = new Uint8Array(total);
-  for (let position = 0; position < count; position++) data.set(entries[position]!.data, offsets[position]!);
+  offsets[count] = offset;
   return { indexes, terms, types, offsets, data };
-}
-
-function transfersOf(packed: PackedEntries): ArrayBuffer[] {
-  return [packed.indexes.buffer, packed.terms.buffer, packed.types.buffer, packed.offsets.buffer, packed.data.buffer] as ArrayBuffer[];
 }
 
 function unpackLoad(result: LoadResult): LoadedState {

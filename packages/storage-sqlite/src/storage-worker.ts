@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from './errors.js';
 import { LogDatabase } from './log-database.js';
+import { packedTransfers } from './packed-entries.js';
 import type { LoadResult, OperationResult, WorkerOptions, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const port = parentPort!;
@@ -51,8 +52,7 @@ port.on('message', (request: WorkerRequest) => {
 /** collectTransfers lists the buffers a result owns, so they move to the caller without a copy. */
 function collectTransfers(type: string, value: unknown, transfer: ArrayBuffer[]): void {
   if (type === 'load') {
-    const { entries } = value as LoadResult;
-    transfer.push(entries.indexes.buffer as ArrayBuffer, entries.terms.buffer as ArrayBuffer, entries.types.buffer as ArrayBuffer, entries.offsets.buffer as ArrayBuffer, entries.data.buffer as ArrayBuffer);
+    transfer.push(...packedTransfers((value as LoadResult).entries));
   } else if (type === 'readSnapshotChunks') {
     for (const chunk of value as Uint8Array[]) transfer.push(chunk.buffer as ArrayBuffer);
   }

@@ -1,6 +1,7 @@
 /**
- * The messages between SqliteStorage (the caller's thread) and its worker. Every typed array in
- * them owns its whole buffer, so it can be transferred instead of copied.
+ * The messages between SqliteStorage (the caller's thread) and its worker. Their typed arrays are
+ * transferred instead of copied: PackedEntries are views of one buffer (packed-entries.ts), a
+ * snapshot chunk owns its whole buffer.
  */
 import type { HardState, SnapshotMeta } from '@raftkit/core';
 import type { SerializedStorageError } from './errors.js';
@@ -8,7 +9,8 @@ import type { SerializedStorageError } from './errors.js';
 /**
  * PackedEntries is a list of entries in five flat arrays: entry `i` is `indexes[i]`, `terms[i]`,
  * `types[i]` (0 normal, 1 config) and `data[offsets[i] .. offsets[i + 1])`. One copy at call time
- * and a transfer, instead of a structured clone of one object per entry.
+ * and a transfer, instead of a structured clone of one object per entry. Made by
+ * `allocatePackedEntries`, the five arrays share one buffer.
  */
 export interface PackedEntries {
   readonly indexes: Float64Array;
