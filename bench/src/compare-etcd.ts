@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { LocalCluster } from '@raftkit/node/testing';
 import { forEachConcurrently } from './cluster/concurrently.js';
-import { describeErrors, runLoad, type LoadResult } from './load/index.js';
+import { describeErrors, runLoad, startCpuMeter, type CpuMeter, type CpuReading, type LoadResult } from './load/index.js';
 import { printTable, writeResult } from './report.js';
 import { ensureDebianPackage } from './resp/redis-tools.js';
 import { createEtcdHttpDriver, createEtcdNativeDriver, createRaftkitHttpDriver, createRaftkitNativeDriver, type Driver } from './compare-etcd/drivers.js';
@@ -28,10 +28,17 @@ import { checkTargets, loadLabel, summarize, tableRow, type LoadSummary, type Ru
 
 type System = 'etcd' | 'raftkit';
 
-/** The addresses of both clusters' nodes. */
+/** The addresses of both clusters' nodes, and their process ids (for the CPU they use). */
 interface Endpoints {
   readonly etcd: readonly string[];
   readonly raftkit: readonly string[];
+  readonly pids: Readonly<Record<System, readonly number[]>>;
+}
+
+/** A measured run: what the load generator saw, and the CPU used over its counted part. */
+interface MeasuredRun {
+  readonly result: LoadResult;
+  readonly cpu: CpuReading;
 }
 
 function makeDriver(system: System, load: Load, endpoints: Endpoints, workers = load.clients): Driver {
@@ -50,10 +57,13 @@ async function prefill(settings: CompareSettings, system: System, endpoints: End
   }
 }
 
-async function measure(settings: CompareSettings, system: System, load: Load, endpoints: Endpoints, value: Uint8Array): Promise<LoadResult> {
+async function measure(settings: CompareSettings, system: System, load: Load, endpoints: Endpoints, value: Uint8Array): Promise<MeasuredRun> {
   const driver = makeDriver(system, load, endpoints);
+  // The CPU is counted from the end of the warm-up, as the operations are.
+  let meter: CpuMeter | undefined;
+  const meterStart = setTimeout(() => (meter = startCpuMeter(endpoints.pids[system])), settings.warmupMs);
   try {
-    return await runLoad({
+    const result = await runLoad({
       workers: load.clients,
       durationMs: settings.runMs,
       warmupMs: settings.warmupMs,
@@ -61,13 +71,29 @@ async function measure(settings: CompareSettings, system: System, load: Load, en
         ? ({ worker, sequence }) => driver.put(worker, compareKey(settings.keyCount, worker, sequence), value)
         : ({ worker, sequence }) => driver.get(worker, compareKey(settings.keyCount, worker, sequence)),
     });
+    return { result, cpu: meter?.read() ?? { serverSeconds: undefined, loadSeconds: Number.NaN } };
   } finally {
+    clearTimeout(meterStart);
     await driver.close();
   }
 }
 
-const figures = (result: LoadResult): RunFigures => ({ operationsPerSecond: result.operationsPerSecond, p50Ms: result.latencyMs.p50, p99Ms: result.latencyMs.p99, errorsByKind: result.errorsByKind });
-const brief = (result: LoadResult): string => `${Math.round(result.operationsPerSecond)}/s p50 ${result.latencyMs.p50.toFixed(2)} p99 ${result.latencyMs.p99.toFixed(1)} ms, errors ${describeErrors(result)}`;
+/** perOperationMicros is CPU seconds per successful operation, in µs (NaN when unknown). */
+const perOperationMicros = (seconds: number | undefined, operations: number): number => (seconds === undefined || operations === 0 ? Number.NaN : (seconds / operations) * 1e6);
+
+const figures = ({ result, cpu }: MeasuredRun): RunFigures => ({
+  operationsPerSecond: result.operationsPerSecond,
+  p50Ms: result.latencyMs.p50,
+  p99Ms: result.latencyMs.p99,
+  errorsByKind: result.errorsByKind,
+  serverCpuMicrosPerOperation: perOperationMicros(cpu.serverSeconds, result.operations),
+  loadCpuMicrosPerOperation: perOperationMicros(cpu.loadSeconds, result.operations),
+});
+const brief = (run: MeasuredRun): string => {
+  const { result } = run;
+  const cpu = perOperationMicros(run.cpu.serverSeconds, result.operations);
+  return `${Math.round(result.operationsPerSecond)}/s p50 ${result.latencyMs.p50.toFixed(2)} p99 ${result.latencyMs.p99.toFixed(1)} ms, ${Number.isNaN(cpu) ? 'CPU unknown' : `${Math.round(cpu)} µs CPU/op`}, errors ${describeErrors(result)}`;
+};
 
 /** compareEtcdBenchmark runs every load as etcd/raftkit pairs, prints the table and writes results/compare-etcd.json. */
 export async function compareEtcdBenchmark(): Promise<void> {
@@ -83,23 +109,27 @@ export async function compareEtcdBenchmark(): Promise<void> {
 
   const started = performance.now();
   const value = randomBytes(settings.valueBytes);
-  const runs: { load: string; pair: number; etcd: LoadResult; raftkit: LoadResult }[] = [];
+  const runs: { load: string; pair: number; etcd: LoadResult & { cpu: CpuReading }; raftkit: LoadResult & { cpu: CpuReading } }[] = [];
   const summaries: LoadSummary[] = [];
   const raftkit = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: settings.nodeFlags });
   let etcd: Awaited<ReturnType<typeof startEtcdCluster>> | undefined;
   try {
     etcd = await startEtcdCluster();
     await raftkit.start();
-    const endpoints: Endpoints = { etcd: etcd.clientAddresses, raftkit: raftkit.httpAddresses };
+    const endpoints: Endpoints = {
+      etcd: etcd.clientAddresses,
+      raftkit: raftkit.httpAddresses,
+      pids: { etcd: etcd.members.map((member) => member.pid), raftkit: raftkit.nodes.map((node) => node.process!.pid!) },
+    };
     await prefill(settings, 'etcd', endpoints, value);
     await prefill(settings, 'raftkit', endpoints, value);
     for (const load of settings.loads) {
-      const pairs: { etcd: LoadResult; raftkit: LoadResult }[] = [];
+      const pairs: { etcd: MeasuredRun; raftkit: MeasuredRun }[] = [];
       for (let pair = 1; pair <= settings.repeats; pair++) {
         const etcdRun = await measure(settings, 'etcd', load, endpoints, value);
         const raftkitRun = await measure(settings, 'raftkit', load, endpoints, value);
         pairs.push({ etcd: etcdRun, raftkit: raftkitRun });
-        runs.push({ load: load.name, pair, etcd: etcdRun, raftkit: raftkitRun });
+        runs.push({ load: load.name, pair, etcd: { ...etcdRun.result, cpu: etcdRun.cpu }, raftkit: { ...raftkitRun.result, cpu: raftkitRun.cpu } });
         console.log(`  ${loadLabel(load)} #${pair}: etcd ${brief(etcdRun)} | raftkit ${brief(raftkitRun)}`);
       }
       summaries.push(summarize(load, pairs.map(({ etcd: run }) => figures(run)), pairs.map(({ raftkit: run }) => figures(run))));

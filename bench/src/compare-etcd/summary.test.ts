@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { LOADS, compareKey, type Load } from './loads.js';
 import { checkTargets, median, summarize, tableRow, type RunFigures } from './summary.js';
 
-const run = (operationsPerSecond: number, p50Ms: number, p99Ms: number, errorsByKind: Record<string, number> = {}): RunFigures => ({ operationsPerSecond, p50Ms, p99Ms, errorsByKind });
+const run = (operationsPerSecond: number, p50Ms: number, p99Ms: number, errorsByKind: Record<string, number> = {}, serverCpuMicrosPerOperation?: number): RunFigures => ({
+  operationsPerSecond,
+  p50Ms,
+  p99Ms,
+  errorsByKind,
+  ...(serverCpuMicrosPerOperation !== undefined ? { serverCpuMicrosPerOperation, loadCpuMicrosPerOperation: serverCpuMicrosPerOperation / 4 } : {}),
+});
 const load = (name: string): Load => LOADS.find((each) => each.name === name)!;
 
 describe('median', () => {
@@ -11,29 +17,43 @@ describe('median', () => {
     expect(median([10, 2, 4, 100])).toBe(7);
     expect(median([5])).toBe(5);
     expect(median([])).toBeNaN();
+    // A run whose CPU could not be read does not drag the median to NaN.
+    expect(median([Number.NaN, 4, 8])).toBe(6);
+    expect(median([Number.NaN])).toBeNaN();
   });
 });
 
 describe('summarize and tableRow', () => {
   it('compares the medians of each system and rounds them into a row', () => {
-    const summary = summarize(load('native-put-64'), [run(1000, 20, 80), run(2000, 10, 60)], [run(3000, 5, 40, { TIMEOUT: 2 }), run(6000, 15, 20)]);
-    expect(summary.etcd).toEqual({ runs: 2, operationsPerSecond: 1500, p50Ms: 15, p99Ms: 70, errors: 0 });
+    const summary = summarize(load('native-put-64'), [run(1000, 20, 80, {}, 600), run(2000, 10, 60, {}, 500)], [run(3000, 5, 40, { TIMEOUT: 2 }, 200), run(6000, 15, 20, {}, 180)]);
+    expect(summary.etcd).toEqual({ runs: 2, operationsPerSecond: 1500, p50Ms: 15, p99Ms: 70, errors: 0, serverCpuMicrosPerOperation: 550, loadCpuMicrosPerOperation: 137.5 });
     expect(summary.raftkit.errors).toBe(2);
     expect(summary.throughputRatio).toBe(3);
     expect(summary.p99Ratio).toBeCloseTo(30 / 70);
+    expect(summary.cpuRatio).toBeCloseTo(190 / 550);
     expect(tableRow(summary)).toEqual({
       load: 'native put, 64 clients',
       'etcd ops/s': 1500,
       'etcd p50 ms': 15,
       'etcd p99 ms': 70,
+      'etcd CPU µs/op': 550,
       'raftkit ops/s': 4500,
       'raftkit p50 ms': 10,
       'raftkit p99 ms': 30,
+      'raftkit CPU µs/op': 190,
       'ratio ops/s': 3,
       'ratio p50': 0.67,
       'ratio p99': 0.43,
+      'ratio CPU/op': 0.35,
       errors: 2,
     });
+  });
+
+  it('shows an unknown CPU figure as ? rather than a number it does not have', () => {
+    const row = tableRow(summarize(load('native-get-64'), [run(1000, 2, 8)], [run(4000, 1, 4, {}, 90)]));
+    expect(row['etcd CPU µs/op']).toBe('?');
+    expect(row['raftkit CPU µs/op']).toBe(90);
+    expect(row['ratio CPU/op']).toBe('?');
   });
 });
 

@@ -13,6 +13,10 @@ export interface RunFigures {
   readonly p99Ms: number;
   /** Failed operations, by error kind. */
   readonly errorsByKind: Readonly<Record<string, number>>;
+  /** CPU of the system's three server processes per successful operation, µs; NaN when unknown. */
+  readonly serverCpuMicrosPerOperation?: number;
+  /** CPU of the load generator per successful operation, µs (it shares the machine's cores). */
+  readonly loadCpuMicrosPerOperation?: number;
 }
 
 /** SystemMedians are the medians over one system's runs of a load, and the errors of all of them. */
@@ -22,6 +26,9 @@ export interface SystemMedians {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
+  /** Median CPU per operation of the servers and of the load generator, µs (NaN when unknown). */
+  readonly serverCpuMicrosPerOperation: number;
+  readonly loadCpuMicrosPerOperation: number;
 }
 
 /** LoadSummary is one load's comparison. */
@@ -33,12 +40,14 @@ export interface LoadSummary {
   readonly throughputRatio: number;
   readonly p50Ratio: number;
   readonly p99Ratio: number;
+  /** raftkit / etcd of the servers' CPU per operation (below 1: raftkit spends less). */
+  readonly cpuRatio: number;
 }
 
-/** median of `values` (the mean of the middle two for an even count); NaN for none. */
+/** median of `values` (the mean of the middle two for an even count); NaN for none. NaN values are left out. */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
@@ -50,6 +59,8 @@ function medians(runs: readonly RunFigures[]): SystemMedians {
     p50Ms: median(runs.map((run) => run.p50Ms)),
     p99Ms: median(runs.map((run) => run.p99Ms)),
     errors: runs.reduce((total, run) => total + Object.values(run.errorsByKind).reduce((sum, count) => sum + count, 0), 0),
+    serverCpuMicrosPerOperation: median(runs.map((run) => run.serverCpuMicrosPerOperation ?? Number.NaN)),
+    loadCpuMicrosPerOperation: median(runs.map((run) => run.loadCpuMicrosPerOperation ?? Number.NaN)),
   };
 }
 
@@ -64,6 +75,7 @@ export function summarize(load: Load, etcdRuns: readonly RunFigures[], raftkitRu
     throughputRatio: raftkit.operationsPerSecond / etcd.operationsPerSecond,
     p50Ratio: raftkit.p50Ms / etcd.p50Ms,
     p99Ratio: raftkit.p99Ms / etcd.p99Ms,
+    cpuRatio: raftkit.serverCpuMicrosPerOperation / etcd.serverCpuMicrosPerOperation,
   };
 }
 
@@ -74,19 +86,28 @@ export function loadLabel(load: Load): string {
   return `${load.via} ${load.operation}, ${load.clients} client${load.clients === 1 ? '' : 's'}`;
 }
 
-/** tableRow is a summary as a printed row: per system ops/s (writes/s for a put, reads/s for a get), p50 and p99, then the ratios. */
+/** A figure for a table cell: rounded, or '?' when unknown. */
+const cell = (value: number, digits: number): number | string => (Number.isFinite(value) ? round(value, digits) : '?');
+
+/**
+ * tableRow is a summary as a printed row: per system ops/s (writes/s for a put, reads/s for a get),
+ * p50, p99 and the servers' CPU per operation, then the ratios.
+ */
 export function tableRow(summary: LoadSummary): Row {
   return {
     load: loadLabel(summary.load),
     'etcd ops/s': Math.round(summary.etcd.operationsPerSecond),
     'etcd p50 ms': round(summary.etcd.p50Ms, 2),
     'etcd p99 ms': round(summary.etcd.p99Ms, 1),
+    'etcd CPU µs/op': cell(summary.etcd.serverCpuMicrosPerOperation, 0),
     'raftkit ops/s': Math.round(summary.raftkit.operationsPerSecond),
     'raftkit p50 ms': round(summary.raftkit.p50Ms, 2),
     'raftkit p99 ms': round(summary.raftkit.p99Ms, 1),
+    'raftkit CPU µs/op': cell(summary.raftkit.serverCpuMicrosPerOperation, 0),
     'ratio ops/s': round(summary.throughputRatio, 2),
     'ratio p50': round(summary.p50Ratio, 2),
     'ratio p99': round(summary.p99Ratio, 2),
+    'ratio CPU/op': cell(summary.cpuRatio, 2),
     errors: summary.etcd.errors + summary.raftkit.errors,
   };
 }
