@@ -152,6 +152,16 @@ describe('LogDatabase trimming', () => {
     expect(loadedIndexes(database)).toEqual(Array.from({ length: 102 }, (_, position) => 2401 + position));
     database.close();
   });
+  it('an operation after a snapshot commit in the same transaction sees that snapshot', () => {
+    const database = LogDatabase.open(databaseFile(), OPTIONS);
+    // The first append reads the snapshot row (none yet); the commit replaces it; the truncation
+    // below the new snapshot must then be refused, which it would not be with the first reading.
+    const results = database.runBatch([append(1, 10), ...snapshotAt(8, 1), { type: 'append', entries: pack(5, 5), truncateFrom: 5 }]);
+    expect(results.map((result) => result.ok)).toEqual([true, true, true, false]);
+    expect((results[3] as { error: InvalidStorageOperationError }).error.code).toBe('TRUNCATE_BELOW_SNAPSHOT');
+    expect(loadedIndexes(database)).toEqual([9, 10]);
+    database.close();
+  });
 });
 
 describe('LogDatabase durability settings', () => {

@@ -15,7 +15,7 @@ import type { HardState, MembershipConfig, SnapshotMeta } from '@raftkit/core';
 import { crc32c } from './crc32c.js';
 import { InvalidStorageOperationError, StorageCorruptionError } from './errors.js';
 import { APPLICATION_ID, latestVersion, MIGRATIONS, TABLES, type Migration } from './schema.js';
-import { allocatePackedEntries } from './packed-entries.js';
+import { packEntries } from './packed-entries.js';
 import type { LoadResult, Operation, PackedEntries, StoredSnapshotInfo } from './worker-protocol.js';
 
 /** Options for `LogDatabase.open`. */
@@ -48,6 +48,13 @@ export class LogDatabase {
   private readonly simulatedSyncDelayMs: number;
   /** Readers streaming each snapshot generation: its chunks stay until the count drops to 0. */
   private readonly readers = new Map<number, number>();
+  /**
+   * The snapshot row as verified by its first read in the current transaction (`undefined`: not
+   * read yet, `null`: no snapshot). An append and the trim after it both need it; reading and
+   * verifying it (checksum, JSON) once per transaction instead of twice. Kept only inside a
+   * transaction: forgotten at its start and end, at a rollback, and when it writes the row.
+   */
+  private snapshotRow: StoredSnapshotInfo | null | undefined;
   private readonly statements: Record<
     | 'begin'
     | 'commit'
@@ -168,6 +175,7 @@ export class LogDatabase {
   runBatch(operations: readonly Operation[]): Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
     const { begin, commit, rollback, savepoint, release, rollbackToSavepoint } = this.statements;
     begin.run();
+    this.snapshotRow = undefined;
     try {
       const results = operations.map((operation): { ok: true; value: unknown } | { ok: false; error: unknown } => {
         savepoint.run();
@@ -178,6 +186,7 @@ export class LogDatabase {
         } catch (error) {
           rollbackToSavepoint.run();
           release.run();
+          this.snapshotRow = undefined;
           return { ok: false, error: translateSqliteError(error, this.file) };
         }
       });
@@ -188,6 +197,8 @@ export class LogDatabase {
     } catch (error) {
       if (this.database.inTransaction) rollback.run();
       throw translateSqliteError(error, this.file);
+    } finally {
+      this.snapshotRow = undefined;
     }
   }
 
@@ -223,10 +234,7 @@ export class LogDatabase {
     const hardState = this.readHardState();
     const snapshot = this.readSnapshotRow();
     const snapshotIndex = snapshot?.meta.index ?? 0;
-    const indexes: number[] = [];
-    const terms: number[] = [];
-    const types: number[] = [];
-    const datas: Uint8Array[] = [];
+    const rows: { index: number; term: number; type: number; data: Uint8Array }[] = [];
     let expected = snapshotIndex + 1;
     for (const row of this.statements.selectEntries.iterate(snapshotIndex) as IterableIterator<[number, number, number, Uint8Array, number]>) {
       const [index, term, type, data, checksum] = row;
@@ -239,16 +247,13 @@ export class LogDatabase {
       if (ENTRY_TYPES[type] === undefined || !Number.isSafeInteger(term) || term < 0) {
         throw new StorageCorruptionError('INVALID_ROW', this.file, `log entry ${index} has type ${type} and term ${term}`);
       }
-      indexes.push(index);
-      terms.push(term);
-      types.push(type);
-      datas.push(data);
+      rows.push({ index, term, type, data });
       expected++;
     }
     return {
       hardState,
       ...(snapshot !== undefined ? { snapshot: snapshot.meta } : {}),
-      entries: packRows(indexes, terms, types, datas),
+      entries: packEntries(rows, (row) => row.type),
     };
   }
 
@@ -308,6 +313,7 @@ export class LogDatabase {
     if (!matching) this.statements.deleteAllEntries.run();
     const config = JSON.stringify(meta.config);
     this.statements.upsertSnapshot.run(generation, meta.index, meta.term, config, chunkCount, snapshotChecksum(generation, meta.index, meta.term, config, chunkCount));
+    this.snapshotRow = undefined;
     const hardState = this.readHardState();
     if (hardState.commit < meta.index) this.writeHardState({ ...hardState, commit: meta.index });
     if (previous !== undefined && previous.generation !== generation) this.dropGenerationUnlessUsed(previous.generation);
@@ -403,6 +409,12 @@ export class LogDatabase {
   }
 
   private readSnapshotRow(): StoredSnapshotInfo | undefined {
+    if (!this.database.inTransaction) return this.verifiedSnapshotRow();
+    if (this.snapshotRow === undefined) this.snapshotRow = this.verifiedSnapshotRow() ?? null;
+    return this.snapshotRow ?? undefined;
+  }
+
+  private verifiedSnapshotRow(): StoredSnapshotInfo | undefined {
     const row = this.statements.selectSnapshot.get() as [number, number, number, string, number, number] | undefined;
     if (row === undefined) return undefined;
     const [generation, index, term, configText, chunkCount, checksum] = row;
@@ -581,25 +593,8 @@ function sleepSynchronously(milliseconds: number): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rows to wire format
+// Reading rows back
 // ---------------------------------------------------------------------------------------------
-
-function packRows(indexes: number[], terms: number[], types: number[], datas: Uint8Array[]): PackedEntries {
-  let total = 0;
-  for (const data of datas) total += data.length;
-  const packed = allocatePackedEntries(datas.length, total);
-  let offset = 0;
-  for (let position = 0; position < datas.length; position++) {
-    packed.indexes[position] = indexes[position]!;
-    packed.terms[position] = terms[position]!;
-    packed.types[position] = types[position]!;
-    packed.offsets[position] = offset;
-    packed.data.set(datas[position]!, offset);
-    offset += datas[position]!.length;
-  }
-  packed.offsets[datas.length] = offset;
-  return packed;
-}
 
 function parseConfig(text: string): MembershipConfig | undefined {
   let value: unknown;

@@ -1,6 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { allocatePackedEntries, packedTransfers } from './packed-entries.js';
+import { allocatePackedEntries, packEntries, packedTransfers } from './packed-entries.js';
 import type { PackedEntries } from './worker-protocol.js';
 
 /** fill writes entries index 7.., term 3, alternating types, whose data is `count - position` bytes of `position`. */
@@ -59,5 +59,17 @@ describe('PackedEntries in one buffer', () => {
     const shared = new ArrayBuffer(16);
     const packed: PackedEntries = { indexes: new Float64Array(shared, 0, 1), terms: new Float64Array(shared, 8, 1), types: new Uint8Array(1), offsets: new Float64Array(2), data: new Uint8Array(0) };
     expect(packedTransfers(packed)).toHaveLength(4);
+  });
+
+  it('packEntries copies each entry, its type from typeCode, into one buffer the caller may then change', () => {
+    const source = [
+      { index: 7, term: 2, data: Uint8Array.of(1, 2, 3), kind: 'normal' },
+      { index: 8, term: 3, data: new Uint8Array(0), kind: 'config' },
+      { index: 9, term: 3, data: Uint8Array.of(9), kind: 'normal' },
+    ];
+    const packed = packEntries(source, (entry) => (entry.kind === 'config' ? 1 : 0));
+    source[0]!.data[0] = 99;
+    expect([[...packed.indexes], [...packed.terms], [...packed.types], [...packed.offsets], [...packed.data]]).toEqual([[7, 8, 9], [2, 3, 3], [0, 1, 0], [0, 3, 3, 4], [1, 2, 3, 9]]);
+    expect(packedTransfers(packed)).toHaveLength(1);
   });
 });

@@ -30,6 +30,36 @@ export function allocatePackedEntries(count: number, dataBytes: number): PackedE
   return { indexes, terms, types, offsets, data };
 }
 
+/** PackableEntry is what packEntries reads of an entry: its type comes from a `typeCode` function. */
+export interface PackableEntry {
+  readonly index: number;
+  readonly term: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * packEntries copies `entries` into new PackedEntries; `typeCode` gives each one's type code
+ * (0 normal, 1 config). Used both ways: a call's entries to the worker, a load's rows back.
+ */
+export function packEntries<T extends PackableEntry>(entries: readonly T[], typeCode: (entry: T) => number): PackedEntries {
+  const count = entries.length;
+  let total = 0;
+  for (let position = 0; position < count; position++) total += entries[position]!.data.length;
+  const packed = allocatePackedEntries(count, total);
+  let offset = 0;
+  for (let position = 0; position < count; position++) {
+    const entry = entries[position]!;
+    packed.indexes[position] = entry.index;
+    packed.terms[position] = entry.term;
+    packed.types[position] = typeCode(entry);
+    packed.offsets[position] = offset;
+    packed.data.set(entry.data, offset);
+    offset += entry.data.length;
+  }
+  packed.offsets[count] = offset;
+  return packed;
+}
+
 /**
  * packedTransfers lists the buffers to transfer with `packed`: its one buffer, or, for arrays a
  * caller built separately (tests do), each distinct buffer once (a transfer list MUST NOT repeat one).

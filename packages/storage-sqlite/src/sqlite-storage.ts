@@ -25,7 +25,7 @@ import { Worker } from 'node:worker_threads';
 import { SnapshotSaveOrder, type AppendOptions, type Entry, type LoadedState, type SnapshotMeta, type Storage } from '@raftkit/core';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 import { deserializeError, InvalidStorageOperationError } from './errors.js';
-import { allocatePackedEntries, packedTransfers } from './packed-entries.js';
+import { packedTransfers, packEntries } from './packed-entries.js';
 import type { LoadResult, Operation, PackedEntries, StoredSnapshotInfo, WorkerOptions, WorkerReply } from './worker-protocol.js';
 
 /** DATABASE_FILE is the SQLite file's name inside the data directory. */
@@ -193,7 +193,7 @@ export class SqliteStorage implements Storage {
   /** append writes truncation, entries and hard state in one transaction, fsynced before it resolves (`Storage.append`). */
   append(entries: readonly Entry[], options: AppendOptions): Promise<void> {
     // Copied now: the caller may reuse its objects once the call returns.
-    const packed = packEntries(entries);
+    const packed = packEntries(entries, entryTypeCode);
     const operation: Operation = {
       type: 'append',
       entries: packed,
@@ -550,26 +550,7 @@ function missingWorkerFile(entry: URL | string): string | undefined {
 }
 
 const ENTRY_TYPE_CODES = { normal: 0, config: 1 } as const;
-
-/** packEntries copies entries into PackedEntries (one buffer: packed-entries.ts). */
-function packEntries(entries: readonly Entry[]): PackedEntries {
-  const count = entries.length;
-  let total = 0;
-  for (let position = 0; position < count; position++) total += entries[position]!.data.length;
-  const { indexes, terms, types, offsets, data } = allocatePackedEntries(count, total);
-  let offset = 0;
-  for (let position = 0; position < count; position++) {
-    const entry = entries[position]!;
-    indexes[position] = entry.index;
-    terms[position] = entry.term;
-    types[position] = ENTRY_TYPE_CODES[entry.type];
-    offsets[position] = offset;
-    data.set(entry.data, offset);
-    offset += entry.data.length;
-  }
-  offsets[count] = offset;
-  return { indexes, terms, types, offsets, data };
-}
+const entryTypeCode = (entry: Entry): number => ENTRY_TYPE_CODES[entry.type];
 
 function unpackLoad(result: LoadResult): LoadedState {
   const { indexes, terms, types, offsets, data } = result.entries;
