@@ -50,6 +50,36 @@ describe('RaftLog.slice', () => {
     expect(log.range(3, 99).map((e) => e.index)).toEqual([3, 4, 5]);
   });
 
+  it('slice and range hand back the array just appended while the log is unchanged, and never a stale one', () => {
+    const growing = new RaftLog(undefined, entries(1, [1, 1], 10), 0);
+    const appended = entries(3, [1, 1], 10);
+    growing.append(appended);
+    // The leader sends, and then applies, the very array it appended: no copy per write.
+    expect(growing.slice(3, 5, 100, 1000)).toBe(appended);
+    expect(growing.range(3, 5)).toBe(appended);
+    // Any other range, or a limit that cuts it, is a fresh copy with the right entries.
+    expect(growing.range(3, 4)).not.toBe(appended);
+    expect(growing.range(2, 5).map((e) => e.index)).toEqual([2, 3, 4]);
+    expect(growing.slice(3, 5, 1, 1000).map((e) => e.index)).toEqual([3]);
+    // After a truncation and a different tail, the same range answers with the new entries.
+    growing.truncateFrom(4);
+    const replaced = entries(4, [2], 10);
+    growing.append(replaced);
+    expect(growing.range(3, 5).map((e) => [e.index, e.term])).toEqual([
+      [3, 1],
+      [4, 2],
+    ]);
+    expect(growing.range(4, 5)).toBe(replaced);
+    // After a compaction the positions shift: the remembered array is not reused for them.
+    growing.compactTo(2, 1);
+    expect(growing.range(3, 5).map((e) => [e.index, e.term])).toEqual([
+      [3, 1],
+      [4, 2],
+    ]);
+    expect(growing.range(4, 5)).not.toBe(replaced);
+    expect(growing.range(4, 5).map((e) => e.term)).toEqual([2]);
+  });
+
   it('returns one entry even when that entry alone is over maxBytes', () => {
     expect(log.slice(3, 6, 100, 1).map((e) => e.index)).toEqual([3]);
   });

@@ -97,31 +97,59 @@ export class RaftLog {
       stop++;
     }
     this.sliceBytes = bytes;
-    const cached = this.lastSlice;
-    if (cached !== undefined && cached.version === this.version && cached.start === start + this.snapshotIndex && cached.entries.length === stop - start) return cached.entries;
+    if (this.isLastSlice(start, stop)) return this.lastSliceEntries;
     const entries = this.entries.slice(start, stop);
-    this.lastSlice = { version: this.version, start: start + this.snapshotIndex, entries };
+    this.rememberSlice(start + this.snapshotIndex, entries);
     return entries;
   }
 
-  /** range returns the entries in [from, to), all of them (to apply, not to send: no limits). */
-  range(from: number, to: number): Entry[] {
+  /**
+   * range returns the entries in [from, to), all of them (to apply, not to send: no limits). Like
+   * `slice`, the array MUST NOT be modified: it may be the one `slice` or `append` last saw.
+   */
+  range(from: number, to: number): readonly Entry[] {
     const start = from - this.snapshotIndex - 1;
     if (start < 0) throw new Error(`range(${from}) below the first index ${this.firstIndex()}`);
-    return this.entries.slice(start, Math.min(to - this.snapshotIndex - 1, this.entries.length));
+    const end = Math.min(to - this.snapshotIndex - 1, this.entries.length);
+    if (this.isLastSlice(start, end)) return this.lastSliceEntries;
+    return this.entries.slice(start, end);
   }
 
   /** Payload bytes of the entries the last `slice` returned. */
   sliceBytes = 0;
-  /** The last slice and where it started, valid while `version` is unchanged. */
-  private lastSlice: { readonly version: number; readonly start: number; readonly entries: readonly Entry[] } | undefined;
+  /**
+   * The last slice (or appended array) and the index just before its first entry, valid while
+   * `version` is unchanged. Three fields rather than an object: append sets them for every write.
+   */
+  private lastSliceEntries: readonly Entry[] = NO_ENTRIES;
+  private lastSliceStart = -1;
+  private lastSliceVersion = -1;
+
+  /** isLastSlice: the remembered slice is exactly positions [start, end) of the current entries. */
+  private isLastSlice(start: number, end: number): boolean {
+    return this.lastSliceVersion === this.version && this.lastSliceStart === start + this.snapshotIndex && this.lastSliceEntries.length === end - start;
+  }
+
+  private rememberSlice(start: number, entries: readonly Entry[]): void {
+    this.lastSliceEntries = entries;
+    this.lastSliceStart = start;
+    this.lastSliceVersion = this.version;
+  }
   /** Bumped by every change to the entries (append, truncate, compact, restore). */
   private version = 0;
 
-  /** append adds entries at the end; the caller guarantees they follow lastIndex. */
+  /**
+   * append adds entries at the end; the caller guarantees they follow lastIndex, and MUST NOT
+   * modify the array afterwards: it is remembered as the last slice, so the leader sends, and
+   * every node applies, the very array it appended (one entry at a time, the common case, costs
+   * no further array).
+   */
   append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
     this.version++;
+    const start = this.entries.length + this.snapshotIndex;
     for (const entry of entries) this.entries.push(entry);
+    this.rememberSlice(start, entries);
   }
 
   /**

@@ -66,24 +66,20 @@ export interface RaftOptions {
   readonly bootstrap?: MembershipConfig;
 }
 
-/** The persist being built during the current batch of inputs; sealed by takeEffects(). */
+/**
+ * The persist being built during the current batch of inputs. It is the very effect object
+ * already in `effects` (at `openPersistPosition`): sealPersist() fills in its hard state, so a
+ * persist costs one object, not a placeholder and its replacement.
+ */
 interface OpenPersist {
+  readonly type: 'persist';
   readonly seq: number;
-  /** Position of its placeholder in `effects`. */
-  readonly position: number;
+  hardState: HardState;
   entries: Entry[];
-  truncateFrom: number | undefined;
-}
-
-/** A sealed persist not yet acknowledged, and the last log index it makes durable. */
-interface PendingPersist {
-  readonly seq: number;
-  lastIndex: number;
 }
 
 const NO_DATA = new Uint8Array(0);
-const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
-/** The hard state of an open persist's placeholder effect: sealPersist replaces the effect before anyone sees it. */
+/** The hard state of an open persist until sealPersist() fills in the real one, before anyone sees the effect. */
 const PLACEHOLDER_HARD_STATE: HardState = Object.freeze({ term: 0, vote: null, commit: 0 });
 
 /** createRaft validates the configuration and returns a node's protocol core. */
@@ -138,7 +134,16 @@ export class Raft {
   private effects: Effect[] = [];
   private nextSeq = 1;
   private openPersist: OpenPersist | undefined;
-  private readonly pendingPersists: PendingPersist[] = [];
+  /** Where the open persist sits in `effects`. */
+  private openPersistPosition = 0;
+  /** The open persist deletes the log from here first (a truncation or a restored snapshot). */
+  private openTruncateFrom: number | undefined;
+  /**
+   * Sealed persists not yet acknowledged, oldest first: their seqs, and the last log index each
+   * makes durable (two parallel arrays: no object per persist).
+   */
+  private readonly pendingSeqs: number[] = [];
+  private readonly pendingLastIndexes: number[] = [];
   /** Highest seq acknowledged by `persisted`. */
   private durableSeq = 0;
   /** Seq of the last persist that changed term or vote. */
@@ -384,9 +389,10 @@ export class Raft {
       throw new Error(`persisted(${seq}) acknowledges a persist that was never handed out`);
     }
     this.durableSeq = seq;
-    while (this.pendingPersists.length > 0 && this.pendingPersists[0]!.seq <= seq) {
-      const done = this.pendingPersists.shift()!;
-      this.log.persistedIndex = Math.min(Math.max(this.log.persistedIndex, done.lastIndex), this.log.lastIndex());
+    while (this.pendingSeqs.length > 0 && this.pendingSeqs[0]! <= seq) {
+      this.pendingSeqs.shift();
+      const lastIndex = this.pendingLastIndexes.shift()!;
+      this.log.persistedIndex = Math.min(Math.max(this.log.persistedIndex, lastIndex), this.log.lastIndex());
     }
     if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend(true);
   }
@@ -869,10 +875,10 @@ export class Raft {
     this.config = meta.config;
     this.appliedIndex = meta.index;
     this.applyEmitted = meta.index;
-    for (const pending of this.pendingPersists) pending.lastIndex = Math.min(pending.lastIndex, meta.index);
+    this.capPendingLastIndexes(meta.index);
     const persist = this.ensurePersist();
     persist.entries = [];
-    persist.truncateFrom = meta.index + 1;
+    this.openTruncateFrom = meta.index + 1;
     this.effects.push({ type: 'restoreSnapshot', meta });
     respond(true, meta.index);
   }
@@ -1185,9 +1191,9 @@ export class Raft {
     if (first <= this.log.lastIndex()) {
       this.dropUntakenAcksFrom(first, persist);
       this.log.truncateFrom(first);
-      for (const pending of this.pendingPersists) if (pending.lastIndex >= first) pending.lastIndex = first - 1;
+      this.capPendingLastIndexes(first - 1);
       persist.entries = persist.entries.filter((entry) => entry.index < first);
-      persist.truncateFrom = Math.min(persist.truncateFrom ?? first, first);
+      this.openTruncateFrom = Math.min(this.openTruncateFrom ?? first, first);
       const before = this.configEntries.length;
       this.configEntries = this.configEntries.filter((item) => item.index < first);
       if (this.configEntries.length !== before) this.setConfig(this.configEntries.at(-1)?.config ?? this.baseConfig);
@@ -1209,7 +1215,7 @@ export class Raft {
   private dropUntakenAcksFrom(first: number, open: OpenPersist): void {
     const kept = this.effects.filter(
       (effect, position) =>
-        position <= open.position ||
+        position <= this.openPersistPosition ||
         effect.type !== 'send' ||
         effect.afterPersist !== open.seq ||
         effect.message.type !== 'appendEntriesResponse' ||
@@ -1257,9 +1263,10 @@ export class Raft {
 
   private ensurePersist(): OpenPersist {
     if (this.openPersist === undefined) {
-      this.openPersist = { seq: this.nextSeq++, position: this.effects.length, entries: [], truncateFrom: undefined };
-      // Placeholder, replaced by the sealed persist in sealPersist().
-      this.effects.push({ type: 'persist', seq: this.openPersist.seq, hardState: PLACEHOLDER_HARD_STATE, entries: NO_ENTRIES });
+      // Its hard state is filled in by sealPersist(), before anyone sees the effect.
+      this.openPersist = { type: 'persist', seq: this.nextSeq++, hardState: PLACEHOLDER_HARD_STATE, entries: [] };
+      this.openPersistPosition = this.effects.length;
+      this.effects.push(this.openPersist);
     }
     return this.openPersist;
   }
@@ -1269,19 +1276,28 @@ export class Raft {
   }
 
   private latestPersistSeq(): number {
-    return this.openPersist?.seq ?? this.pendingPersists.at(-1)?.seq ?? this.durableSeq;
+    return this.openPersist?.seq ?? this.pendingSeqs.at(-1) ?? this.durableSeq;
+  }
+
+  /** capPendingLastIndexes: the log was cut back to `index`, so no pending persist makes more durable. */
+  private capPendingLastIndexes(index: number): void {
+    const lastIndexes = this.pendingLastIndexes;
+    for (let i = 0; i < lastIndexes.length; i++) if (lastIndexes[i]! > index) lastIndexes[i] = index;
   }
 
   private sealPersist(): void {
     const open = this.openPersist;
     if (open === undefined) return;
     this.openPersist = undefined;
-    const hardState = this.hardState();
-    this.effects[open.position] =
-      open.truncateFrom === undefined
-        ? { type: 'persist', seq: open.seq, hardState, entries: open.entries }
-        : { type: 'persist', seq: open.seq, hardState, entries: open.entries, truncateFrom: open.truncateFrom };
-    this.pendingPersists.push({ seq: open.seq, lastIndex: this.log.lastIndex() });
+    open.hardState = this.hardState();
+    const truncateFrom = this.openTruncateFrom;
+    if (truncateFrom !== undefined) {
+      // Rare (a conflicting tail, a restored snapshot): the effect gains its truncation field.
+      this.openTruncateFrom = undefined;
+      this.effects[this.openPersistPosition] = { type: 'persist', seq: open.seq, hardState: open.hardState, entries: open.entries, truncateFrom };
+    }
+    this.pendingSeqs.push(open.seq);
+    this.pendingLastIndexes.push(this.log.lastIndex());
   }
 
   /**
