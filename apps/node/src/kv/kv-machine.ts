@@ -6,6 +6,7 @@
 import { createSessionStateMachine, type SessionStateMachine } from '@raftkit/core';
 import type { NodeKvCommand, NodeKvQuery } from './kv-commands.js';
 import { KvStateMachine, type KvResult, type KvStateMachineOptions } from './kv-state-machine.js';
+import { nextTurn } from '../next-turn.js';
 
 /** NodeStateMachine is the session-wrapped KV store; `inner` is the store itself. */
 export type NodeStateMachine = SessionStateMachine<NodeKvCommand, NodeKvQuery, KvResult> & { readonly inner: KvStateMachine };
@@ -19,5 +20,5 @@ export const IDEMPOTENCY_KEYS_KEPT = 10_000;
 /** createNodeStateMachine returns an empty, session-wrapped KV store. */
 export function createNodeStateMachine(options: KvStateMachineOptions = {}): NodeStateMachine {
   const inner = new KvStateMachine(options);
-  return Object.assign(createSessionStateMachine(inner, { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT }), { inner });
+  return Object.assign(createSessionStateMachine(inner, { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT, pauseWhileEncoding: nextTurn }), { inner });
 }

@@ -14,6 +14,7 @@
  */
 
 import { copyBytes } from '@raftkit/core';
+import { nextTurn } from '../next-turn.js';
 
 const MAGIC = [0x52, 0x4b, 0x56, 0x31]; // "RKV1"
 const MAGIC_V2 = [0x52, 0x4b, 0x56, 0x32]; // "RKV2"
@@ -76,8 +77,6 @@ export function encodeKvSnapshot(lastIndex: number, entries: [string, Uint8Array
 
 /** byKey orders records by key, in UTF-16 code units (keys are unique). */
 const byKey = ([left]: [string, Uint8Array], [right]: [string, Uint8Array]): number => (left < right ? -1 : 1);
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** ChunkWriter writes records into one reused buffer and hands out each full chunk as a copy. */
 class ChunkWriter {

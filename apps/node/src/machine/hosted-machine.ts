@@ -11,6 +11,7 @@ import { createJsonCodec, createSessionStateMachine, type ApplyMeta, type Sessio
 import { IDEMPOTENCY_KEYS_KEPT } from '../kv/kv-machine.js';
 import { OperationError } from '../operation-error.js';
 import type { AnyStateMachine } from './load-machine.js';
+import { nextTurn } from '../next-turn.js';
 
 /** HostedResult answers a plugin command or query: the plugin's result and the log index it reflects. */
 export interface HostedResult {
@@ -42,5 +43,5 @@ export function createHostedStateMachine(plugin: AnyStateMachine, appliedIndex: 
     snapshot: () => plugin.snapshot(),
     restore: (chunks) => plugin.restore(chunks),
   };
-  return createSessionStateMachine(hosted, { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT });
+  return createSessionStateMachine(hosted, { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT, pauseWhileEncoding: nextTurn });
 }

@@ -321,6 +321,48 @@ describe('createSessionStateMachine: snapshots', () => {
     expect(restored.apply(add('a', 2, 1))).toEqual(applied(6, false));
   });
 
+  it('copies the table when snapshot() is called: later answers, sessions, keys and evictions stay out of it', async () => {
+    const replica = new Replica({ maxRetainedResults: 2 });
+    replica.apply(add('a', 1, 5));
+    replica.apply(add('a', 2, 1));
+    const snapshot = replica.machine.snapshot();
+    // After the call: a third answer evicts the first, a second client starts, a key is used.
+    replica.apply(add('a', 3, 1));
+    replica.apply(add('b', 1, 1));
+    replica.apply(idempotentCommand<CountingCommand>('key-1', 'hash', { add: 1 }, 0));
+    expect(replica.apply(add('a', 1, 5))).toEqual(rejectedWith('SESSION_RESULT_EVICTED'));
+
+    const restored = new Replica({ maxRetainedResults: 2 });
+    await restored.machine.restore(snapshot);
+    expect(restored.machine.sessionStatus()).toEqual({ clockMs: 0, sessions: 1, idempotencyKeys: 0 });
+    expect(restored.apply(add('a', 1, 5))).toEqual(applied(5, true));
+    expect(restored.apply(add('a', 3, 1))).toEqual(applied(7, false));
+  });
+
+  it('pauses while encoding a large table, every 1,024 records, and writes the same bytes as without pauses', async () => {
+    let pauses = 0;
+    const paused = new Replica({ pauseWhileEncoding: () => Promise.resolve(void pauses++) });
+    const plain = new Replica();
+    // 40 clients with 64 retained answers each: 40 × (1 + 64) = 2,600 records, so two pauses.
+    for (let sequence = 1; sequence <= 64; sequence++) {
+      for (let client = 0; client < 40; client++) {
+        paused.apply(add(`client-${client}`, sequence, 1));
+        plain.apply(add(`client-${client}`, sequence, 1));
+      }
+    }
+    const snapshot = paused.machine.snapshot();
+    expect(pauses).toBe(0);
+    const written = concat(await collect(snapshot));
+    expect(pauses).toBe(2);
+    expect(written).toEqual(concat(await collect(plain.machine.snapshot())));
+    const restored = new Replica();
+    await restored.machine.restore(stream(written));
+    expect(restored.machine.sessionStatus().sessions).toBe(40);
+    // Each answer is the running total: client 7's sequence s was the ((s - 1) × 40 + 8)th add.
+    expect(restored.apply(add('client-7', 1, 1))).toEqual(applied(8, true));
+    expect(restored.apply(add('client-7', 64, 1))).toEqual(applied(2528, true));
+  });
+
   it('writes the session table into the first chunk and one frame per inner chunk, then an end frame', async () => {
     const replica = new Replica();
     replica.apply(add('a', 1, 5));

@@ -40,7 +40,7 @@ import { ConfigError } from '../raft/errors.js';
 import { createJsonCodec } from '../runtime/codec.js';
 import type { ApplyMeta, Codec, StateMachine } from '../runtime/interfaces.js';
 import { frameSnapshot, readFramedSnapshot } from './snapshot-format.js';
-import { SessionTable, type SessionLimits, type StoredAnswer } from './session-table.js';
+import { encodeCapturedTable, SessionTable, type SessionLimits, type StoredAnswer } from './session-table.js';
 import type { SessionCommand, SessionRejected, SessionRejectionCode, SessionResult } from './types.js';
 
 /** Options for `createSessionStateMachine`. Every replica MUST use the same values. */
@@ -63,6 +63,14 @@ export interface SessionStateMachineOptions<Result> {
    * for at least the last 10,000 writes).
    */
   readonly maxIdempotencyKeys?: number;
+  /**
+   * Called while a snapshot encodes the session table, every 1,024 records, to give the event
+   * loop back: with many clients the table holds tens of thousands of answers. In Node:
+   * `() => new Promise((resolve) => setImmediate(resolve))`. Default none: the table is encoded
+   * in one go when the snapshot is first read (a deterministic simulator needs every step to end
+   * in promise jobs). Not part of the replicated state: replicas may differ in it.
+   */
+  readonly pauseWhileEncoding?: () => Promise<void>;
   /**
    * Encodes stored results into snapshots. Default JSON over UTF-8 (with `undefined` allowed).
    * Results MUST survive `decode(encode(result))`, or a node restored from a snapshot would
@@ -164,11 +172,12 @@ export function createSessionStateMachine<Command, Query, Result, QueryResult = 
       return { status: 'applied', result: inner.query(query), duplicate: false };
     },
 
-    // Not an async generator: the table and the inner snapshot are both taken NOW, at the applied
-    // index of the call, not when the caller starts reading.
+    // Not an async generator: the table and the inner snapshot are both captured NOW, at the
+    // applied index of the call, not when the caller starts reading. The table is only copied
+    // here; it is encoded as the snapshot is read.
     snapshot(): AsyncIterable<Uint8Array> {
-      const tableBytes = table.encode(codec);
-      return frameSnapshot(tableBytes, inner.snapshot());
+      const captured = table.capture();
+      return frameSnapshot(() => encodeCapturedTable(captured, codec, options.pauseWhileEncoding), inner.snapshot());
     },
 
     async restore(chunks: AsyncIterable<Uint8Array>): Promise<void> {

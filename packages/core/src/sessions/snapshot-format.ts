@@ -25,10 +25,10 @@ const FRAME_HEADER_BYTES = 9;
 
 /**
  * frameSnapshot yields the first chunk (magic, version, table frame), then one frame per inner
- * chunk, then the end frame.
+ * chunk, then the end frame. `table` is encoded when the first chunk is read.
  */
-export async function* frameSnapshot(table: Uint8Array, inner: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const tableFrame = frame(FRAME_TABLE, table);
+export async function* frameSnapshot(table: () => Promise<Uint8Array>, inner: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const tableFrame = frame(FRAME_TABLE, await table());
   const first = new Uint8Array(MAGIC.length + 1 + tableFrame.byteLength);
   first.set(MAGIC, 0);
   first[MAGIC.length] = SNAPSHOT_FORMAT_VERSION;
