@@ -14,7 +14,11 @@ import { ByteReader, ByteWriter } from './bytes.js';
 import { SessionSnapshotError } from './errors.js';
 import type { Codec } from '../runtime/interfaces.js';
 
-/** StoredAnswer is what a sequence or key was first answered with, kept for its retries. */
+/**
+ * StoredAnswer is what a sequence or key was first answered with, kept for its retries. It is
+ * never changed once stored (the inner machine's result is kept as returned), so a snapshot's
+ * capture may share it.
+ */
 export type StoredAnswer<Result> = { readonly status: 'applied'; readonly result: Result } | { readonly status: 'failed'; readonly message: string };
 
 /** ClientSession is one client's state. */
