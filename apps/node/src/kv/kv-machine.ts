@@ -17,8 +17,15 @@ export type NodeStateMachine = SessionStateMachine<NodeKvCommand, NodeKvQuery, K
  */
 export const IDEMPOTENCY_KEYS_KEPT = 10_000;
 
+/**
+ * NODE_SESSION_OPTIONS: the session wrapper's options for every machine the node hosts (the KV
+ * store and a `--machine` plugin alike): the same limits on every replica, and a snapshot's
+ * session table encoded in steps between event-loop turns.
+ */
+export const NODE_SESSION_OPTIONS = { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT, pauseWhileEncoding: nextTurn } as const;
+
 /** createNodeStateMachine returns an empty, session-wrapped KV store. */
 export function createNodeStateMachine(options: KvStateMachineOptions = {}): NodeStateMachine {
   const inner = new KvStateMachine(options);
-  return Object.assign(createSessionStateMachine(inner, { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT, pauseWhileEncoding: nextTurn }), { inner });
+  return Object.assign(createSessionStateMachine(inner, NODE_SESSION_OPTIONS), { inner });
 }

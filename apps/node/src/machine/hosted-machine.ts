@@ -8,10 +8,9 @@
  * A result the codec refuses (a Map, a Uint8Array...) becomes this command's error answer.
  */
 import { createJsonCodec, createSessionStateMachine, type ApplyMeta, type SessionStateMachine, type StateMachine } from '@raftkit/core';
-import { IDEMPOTENCY_KEYS_KEPT } from '../kv/kv-machine.js';
+import { NODE_SESSION_OPTIONS } from '../kv/kv-machine.js';
 import { OperationError } from '../operation-error.js';
 import type { AnyStateMachine } from './load-machine.js';
-import { nextTurn } from '../next-turn.js';
 
 /** HostedResult answers a plugin command or query: the plugin's result and the log index it reflects. */
 export interface HostedResult {
@@ -43,5 +42,5 @@ export function createHostedStateMachine(plugin: AnyStateMachine, appliedIndex: 
     snapshot: () => plugin.snapshot(),
     restore: (chunks) => plugin.restore(chunks),
   };
-  return createSessionStateMachine(hosted, { maxIdempotencyKeys: IDEMPOTENCY_KEYS_KEPT, pauseWhileEncoding: nextTurn });
+  return createSessionStateMachine(hosted, NODE_SESSION_OPTIONS);
 }
