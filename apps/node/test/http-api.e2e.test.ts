@@ -3,6 +3,7 @@
  * linearizable reads through any node, CAS, Idempotency-Key, the documented 4xx answers, and the
  * endpoints for operators.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, status, TestCluster, waitFor, type NodeProcess } from './support/cluster.js';
 
@@ -147,6 +148,40 @@ describe('a 3-node cluster over HTTP', () => {
     const after = await call(node, 'PUT', '/v1/kv/still-serving', { body: 'yes' });
     expect(after.status).toBe(200);
     expect((await call(leader, 'GET', '/v1/kv/still-serving')).text).toBe('yes');
+  });
+
+  it('a chunked body that grows past --max-body is refused with 413 and its connection closed', async () => {
+    const node = followers()[0]!;
+    const [host, port] = node.http.split(':') as [string, string];
+    // No content-length: the node learns the size only as the chunks arrive.
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host, port: Number(port), method: 'PUT', path: '/v1/kv/chunked-too-big', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: Buffer.concat(parts).toString() }));
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(600));
+      req.write('x'.repeat(600));
+      req.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
+    expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe('TOO_LARGE');
+    expect((await call(leader, 'GET', '/v1/kv/chunked-too-big')).status).toBe(404);
+    // A chunked body within the limit is read whole.
+    const fits = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host, port: Number(port), method: 'PUT', path: '/v1/kv/chunked-fits', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write('a'.repeat(500));
+      req.write('b'.repeat(524));
+      req.end();
+    });
+    expect(fits).toBe(200);
+    expect((await call(leader, 'GET', '/v1/kv/chunked-fits')).text).toBe('a'.repeat(500) + 'b'.repeat(524));
   });
 
   it('a percent-encoded key is one segment: a/b and a%2Fb are the same key, distinct from a', async () => {
