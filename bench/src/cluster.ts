@@ -15,6 +15,7 @@
 import { LocalCluster } from '@raftkit/node/testing';
 import { describeErrors, type LoadResult } from './load/index.js';
 import { measureFailover, median, type FailoverRun } from './cluster/failover.js';
+import { collectProfiles, profileDirectory, profilingOptions } from './cluster/profiling.js';
 import { measureKv, prefill, type KvLoadResult } from './cluster/kv-load-rows.js';
 import { settingsFromEnvironment } from './cluster/settings.js';
 import { measureSnapshotInstall } from './cluster/snapshot-install.js';
@@ -110,7 +111,8 @@ export async function clusterBenchmark(): Promise<void> {
   };
 
   const started = performance.now();
-  const cluster = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: settings.nodeFlags });
+  const profiles = profileDirectory();
+  const cluster = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: settings.nodeFlags, ...profilingOptions(profiles) });
   try {
     await phase('kv', `cluster kv: 3 nodes, ${settings.valueBytes}-byte values over ${settings.keyCount} keys, ${settings.rowMs / 1000} s per row (GET = linearizable, ReadIndex)`, async () => {
       const leader = await cluster.start();
@@ -145,6 +147,7 @@ export async function clusterBenchmark(): Promise<void> {
       }
     });
   } finally {
+    await collectProfiles(cluster, 'cluster', profiles);
     await cluster.destroy();
   }
 
@@ -168,8 +171,11 @@ export async function clusterBenchmark(): Promise<void> {
     };
   });
 
-  writeResult('cluster', {
+  // A profiled run's figures carry the profiler's cost: they never replace the plain results.
+  writeResult(profiles === undefined ? 'cluster' : 'cluster-profiled', {
     title: 'cluster benchmark: real raftkit processes on loopback',
+    // The profiler's cost is in every figure of a profiled run.
+    ...(profiles === undefined ? {} : { profiledInto: profiles }),
     settings,
     totalSeconds: round((performance.now() - started) / 1000, 1),
     phases,

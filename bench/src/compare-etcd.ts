@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { LocalCluster } from '@raftkit/node/testing';
 import { forEachConcurrently } from './cluster/concurrently.js';
+import { collectProfiles, profileDirectory, profilingOptions } from './cluster/profiling.js';
 import { describeErrors, runLoad, startCpuMeter, type CpuMeter, type CpuReading, type LoadResult } from './load/index.js';
 import { printTable, writeResult } from './report.js';
 import { ensureDebianPackage } from './resp/redis-tools.js';
@@ -111,7 +112,8 @@ export async function compareEtcdBenchmark(): Promise<void> {
   const value = randomBytes(settings.valueBytes);
   const runs: { load: string; pair: number; etcd: LoadResult & { cpu: CpuReading }; raftkit: LoadResult & { cpu: CpuReading } }[] = [];
   const summaries: LoadSummary[] = [];
-  const raftkit = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: settings.nodeFlags });
+  const profiles = profileDirectory();
+  const raftkit = await LocalCluster.create(['n1', 'n2', 'n3'], { flags: settings.nodeFlags, ...profilingOptions(profiles) });
   let etcd: Awaited<ReturnType<typeof startEtcdCluster>> | undefined;
   try {
     etcd = await startEtcdCluster();
@@ -136,6 +138,7 @@ export async function compareEtcdBenchmark(): Promise<void> {
     }
   } finally {
     await etcd?.stop();
+    await collectProfiles(raftkit, 'compare-etcd', profiles);
     await raftkit.destroy();
   }
 
@@ -145,10 +148,13 @@ export async function compareEtcdBenchmark(): Promise<void> {
   const targets = checkTargets(summaries);
   printTable("issue 13's targets (ratios raftkit / etcd from the medians above)", targets.map((check) => ({ ...check })));
   const loadAverageAfter = os.loadavg().map((each) => Number(each.toFixed(2)));
-  writeResult('compare-etcd', {
+  // A profiled run's figures carry the profiler's cost: they never replace the plain results.
+  writeResult(profiles === undefined ? 'compare-etcd' : 'compare-etcd-profiled', {
     title,
     machine: { ...machine, loadAverageAfter },
     note: settings.note,
+    // The profiler's cost is in every raftkit figure of a profiled run.
+    ...(profiles === undefined ? {} : { profiledInto: profiles }),
     settings: { ...settings, loads: settings.loads.map((load) => load.name) },
     totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     rows,

@@ -37,6 +37,12 @@ export interface LocalClusterOptions {
   readonly secret?: string;
   /** Where the data directories go. Default: a new temporary directory (`destroy` deletes it). */
   readonly root?: string;
+  /**
+   * Options for the `node` executable of every node, before the script: `['--cpu-prof',
+   * '--cpu-prof-dir=profiles']` writes a CPU profile of each node's threads when it exits. Node
+   * writes them only on a clean exit: end with `stop()` (SIGTERM), not `destroy()` alone.
+   */
+  readonly nodeOptions?: readonly string[];
 }
 
 /** status reads a node's `GET /v1/status`; throws when the node does not answer 200. */
@@ -59,6 +65,8 @@ export class LocalCluster {
     readonly root: string,
     /** The peer secret (`RAFTKIT_SECRET`) of every node. */
     readonly secret: string,
+    /** The `node` options every node of this cluster runs with (LocalClusterOptions.nodeOptions). */
+    readonly nodeOptions: readonly string[] = [],
   ) {}
 
   /** create allocates ports and data directories for `ids` and bootstraps them together (nothing starts yet). */
@@ -70,10 +78,12 @@ export class LocalCluster {
     const cluster = ids.map((id, position) => `${id}=127.0.0.1:${ports[position]![0]}`).join(',');
     const argv = toFlags({ ...options.flags, cluster });
     const env = { RAFTKIT_SECRET: secret };
+    const nodeOptions = options.nodeOptions ?? [];
     return new LocalCluster(
-      ids.map((id, position) => new NodeProcess(id, ports[position]![0], ports[position]![1], join(root, id), [...argv], env)),
+      ids.map((id, position) => new NodeProcess(id, ports[position]![0], ports[position]![1], join(root, id), [...argv], env, nodeOptions)),
       root,
       secret,
+      nodeOptions,
     );
   }
 
@@ -109,7 +119,7 @@ export class LocalCluster {
 
   /** addNode allocates a node outside the bootstrap list (for `--join`), with the cluster's secret; it is not started. */
   async addNode(id: string, flags: NodeFlags): Promise<NodeProcess> {
-    const node = new NodeProcess(id, await freePort(), await freePort(), join(this.root, id), toFlags(flags), { RAFTKIT_SECRET: this.secret });
+    const node = new NodeProcess(id, await freePort(), await freePort(), join(this.root, id), toFlags(flags), { RAFTKIT_SECRET: this.secret }, this.nodeOptions);
     this.nodes.push(node);
     return node;
   }

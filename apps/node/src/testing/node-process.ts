@@ -68,6 +68,8 @@ export class NodeProcess {
     public flags: string[],
     /** Environment variables added to the process's (the launcher puts `RAFTKIT_SECRET` here). */
     public env: Readonly<Record<string, string>> = {},
+    /** Options for the `node` executable, before the script (`--cpu-prof`, say). */
+    public nodeOptions: readonly string[] = [],
   ) {}
 
   /** http is `host:port` of the node's HTTP API (and its client WebSocket API). */
@@ -88,7 +90,7 @@ export class NodeProcess {
   spawn(): void {
     if (this.running) throw new Error(`${this.id} is already running`);
     installCleanup();
-    const args = [...nodeArguments(), 'start', '--id', this.id, '--data', this.dataDir, '--peer-listen', this.peer, '--http-listen', this.http, ...this.flags];
+    const args = [...this.nodeOptions, ...nodeArguments(), 'start', '--id', this.id, '--data', this.dataDir, '--peer-listen', this.peer, '--http-listen', this.http, ...this.flags];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     liveProcesses.add(child);
     const streamsClosed = [child.stdout!, child.stderr!].map((stream) => {
