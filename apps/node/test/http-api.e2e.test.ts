@@ -187,6 +187,32 @@ describe('a 3-node cluster over HTTP', () => {
     expect((await call(leader, 'GET', '/v1/kv/chunked-fits')).text).toBe('a'.repeat(500) + 'b'.repeat(524));
   });
 
+  it('a client that hangs up in the middle of its body gets no write, and no error in the log', async () => {
+    const node = followers()[0]!;
+    const [host, port] = node.http.split(':') as [string, string];
+    const answered400 = async (): Promise<number> => {
+      const metrics = (await call(node, 'GET', '/metrics')).text;
+      const line = metrics.split('\n').find((each) => each.startsWith('raftkit_http_requests_total{') && each.includes('method="PUT"') && each.includes('status="400"'));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const before = await answered400();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({ host, port: Number(port), method: 'PUT', path: `/v1/kv/cut-short-${attempt}`, headers: { 'transfer-encoding': 'chunked' } });
+        req.on('error', () => resolve());
+        // Once the headers and part of the body are in the kernel, the node reads them before the close.
+        req.write('x'.repeat(100), () => {
+          req.destroy();
+          resolve();
+        });
+      });
+    }
+    // The node answered each one (to nobody) as a bad request: a client's doing, not the node's.
+    await waitFor('the three cut-short requests to be answered 400', async () => ((await answered400()) >= before + 3 ? true : undefined), 10_000);
+    expect(node.output.filter((line) => line.includes('cut-short-'))).toEqual([]);
+    expect((await call(leader, 'GET', '/v1/kv/cut-short-0')).status).toBe(404);
+  });
+
   it('a percent-encoded key is one segment: a/b and a%2Fb are the same key, distinct from a', async () => {
     expect((await call(leader, 'PUT', '/v1/kv/a%2Fb', { body: 'slash' })).status).toBe(200);
     expect((await call(followers()[0]!, 'GET', '/v1/kv/a%2Fb')).text).toBe('slash');
