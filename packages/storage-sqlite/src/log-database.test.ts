@@ -173,4 +173,10 @@ describe('LogDatabase durability settings', () => {
     expect(normal.durability()).toEqual({ journalMode: 'wal', synchronous: 1, lockingMode: 'exclusive' });
     normal.close();
   });
+
+  it("keeps a 2 MiB page cache (SQLite's default), not better-sqlite3's 16 MiB", () => {
+    const database = LogDatabase.open(databaseFile(), OPTIONS);
+    expect(database.pageCacheKiB()).toBe(2048);
+    database.close();
+  });
 });
