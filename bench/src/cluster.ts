@@ -147,8 +147,11 @@ export async function clusterBenchmark(): Promise<void> {
       }
     });
   } finally {
-    await collectProfiles(cluster, 'cluster', profiles);
-    await cluster.destroy();
+    try {
+      await collectProfiles(cluster, 'cluster', profiles);
+    } finally {
+      await cluster.destroy();
+    }
   }
 
   await phase('snapshot-install', `cluster snapshot install: a 4th node joins (--join) a cluster whose log was compacted`, async () => {

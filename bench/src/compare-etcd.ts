@@ -138,8 +138,11 @@ export async function compareEtcdBenchmark(): Promise<void> {
     }
   } finally {
     await etcd?.stop();
-    await collectProfiles(raftkit, 'compare-etcd', profiles);
-    await raftkit.destroy();
+    try {
+      await collectProfiles(raftkit, 'compare-etcd', profiles);
+    } finally {
+      await raftkit.destroy();
+    }
   }
 
   const title = `etcd and raftkit side by side: 3 members each on loopback, ${settings.valueBytes}-byte values, medians of ${settings.repeats} etcd-then-raftkit pairs of ${settings.runMs / 1000} s closed loops`;
