@@ -15,7 +15,7 @@
 import { LocalCluster } from '@raftkit/node/testing';
 import { describeErrors, type LoadResult } from './load/index.js';
 import { measureFailover, median, type FailoverRun } from './cluster/failover.js';
-import { collectProfiles, profileDirectory, profilingOptions } from './cluster/profiling.js';
+import { collectProfiles, profileDirectory, profilingOptions, resultName } from './cluster/profiling.js';
 import { measureKv, prefill, type KvLoadResult } from './cluster/kv-load-rows.js';
 import { settingsFromEnvironment } from './cluster/settings.js';
 import { measureSnapshotInstall } from './cluster/snapshot-install.js';
@@ -174,10 +174,8 @@ export async function clusterBenchmark(): Promise<void> {
     };
   });
 
-  // A profiled run's figures carry the profiler's cost: they never replace the plain results.
-  writeResult(profiles === undefined ? 'cluster' : 'cluster-profiled', {
+  writeResult(resultName('cluster', profiles), {
     title: 'cluster benchmark: real raftkit processes on loopback',
-    // The profiler's cost is in every figure of a profiled run.
     ...(profiles === undefined ? {} : { profiledInto: profiles }),
     settings,
     totalSeconds: round((performance.now() - started) / 1000, 1),

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { LocalCluster } from '@raftkit/node/testing';
 import { forEachConcurrently } from './cluster/concurrently.js';
-import { collectProfiles, profileDirectory, profilingOptions } from './cluster/profiling.js';
+import { collectProfiles, profileDirectory, profilingOptions, resultName } from './cluster/profiling.js';
 import { describeErrors, runLoad, startCpuMeter, type CpuMeter, type CpuReading, type LoadResult } from './load/index.js';
 import { printTable, writeResult } from './report.js';
 import { ensureDebianPackage } from './resp/redis-tools.js';
@@ -151,12 +151,10 @@ export async function compareEtcdBenchmark(): Promise<void> {
   const targets = checkTargets(summaries);
   printTable("issue 13's targets (ratios raftkit / etcd from the medians above)", targets.map((check) => ({ ...check })));
   const loadAverageAfter = os.loadavg().map((each) => Number(each.toFixed(2)));
-  // A profiled run's figures carry the profiler's cost: they never replace the plain results.
-  writeResult(profiles === undefined ? 'compare-etcd' : 'compare-etcd-profiled', {
+  writeResult(resultName('compare-etcd', profiles), {
     title,
     machine: { ...machine, loadAverageAfter },
     note: settings.note,
-    // The profiler's cost is in every raftkit figure of a profiled run.
     ...(profiles === undefined ? {} : { profiledInto: profiles }),
     settings: { ...settings, loads: settings.loads.map((load) => load.name) },
     totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster } from '@raftkit/node/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectProfiles, profileDirectory, profileName, profilingOptions } from './profiling.js';
+import { collectProfiles, profileDirectory, profileName, profilingOptions, resultName } from './profiling.js';
 
 describe('profileName', () => {
   const nodes = new Map([
@@ -29,6 +29,11 @@ describe('profileDirectory', () => {
     expect(profileDirectory({ RAFTKIT_BENCH_PROFILE_DIR: '  ' })).toBeUndefined();
     expect(profileDirectory({ RAFTKIT_BENCH_PROFILE_DIR: '/tmp/p' })).toBe('/tmp/p');
     expect(profilingOptions(undefined)).toEqual({});
+  });
+
+  it("sends a profiled run's results to <benchmark>-profiled, never over the plain ones", () => {
+    expect(resultName('compare-etcd', undefined)).toBe('compare-etcd');
+    expect(resultName('compare-etcd', '/tmp/p')).toBe('compare-etcd-profiled');
   });
 });
 

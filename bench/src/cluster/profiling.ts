@@ -28,6 +28,14 @@ export function profilingOptions(directory = profileDirectory()): { nodeOptions?
   return { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${directory}`] };
 }
 
+/**
+ * resultName is the results file of a `benchmark` run: a profiled run's figures carry the
+ * profiler's cost, so they go to `<benchmark>-profiled`, never over the plain results.
+ */
+export function resultName(benchmark: string, directory: string | undefined): string {
+  return directory === undefined ? benchmark : `${benchmark}-profiled`;
+}
+
 /** Node's own name for a profile: CPU.<yyyymmdd>.<hhmmss>.<pid>.<thread id>.<sequence>.cpuprofile. */
 const NODE_PROFILE_NAME = /^CPU\.(\d{8}\.\d{6})\.(\d+)\.(\d+)\.(\d+)\.cpuprofile$/;
 

@@ -170,11 +170,9 @@ export class LogDatabase {
     };
   }
 
-  /** pageCacheKiB is the size of SQLite's page cache for this file, as SQLite reads it back. */
+  /** pageCacheKiB is the size of SQLite's page cache for this file, as SQLite reads it back (set in KiB, so negative). */
   pageCacheKiB(): number {
-    const size = this.database.pragma('cache_size', { simple: true }) as number;
-    // Positive: pages; negative: KiB.
-    return size < 0 ? -size : (size * (this.database.pragma('page_size', { simple: true }) as number)) / 1024;
+    return -(this.database.pragma('cache_size', { simple: true }) as number);
   }
 
   /** nextGeneration is a snapshot generation no stored row uses. */

@@ -230,6 +230,12 @@ const RECORDS_PER_PAUSE = 1024;
 export async function encodeCapturedTable<Result>(captured: CapturedTable<Result>, codec: Codec<Result>, pause?: () => Promise<void>): Promise<Uint8Array> {
   const writer = new ByteWriter();
   let sincePause = 0;
+  /** pauseDue counts `records` just written and says whether it is time to pause. */
+  const pauseDue = (records: number): boolean => {
+    if (pause === undefined || (sincePause += records) < RECORDS_PER_PAUSE) return false;
+    sincePause = 0;
+    return true;
+  };
   writer.f64(captured.clockMs);
   writer.u32(captured.sessions.length);
   for (const session of captured.sessions) {
@@ -241,11 +247,7 @@ export async function encodeCapturedTable<Result>(captured: CapturedTable<Result
       writer.f64(session.sequences[position]!);
       writeAnswer(writer, session.answers[position]!, codec);
     }
-    sincePause += 1 + session.answers.length;
-    if (pause !== undefined && sincePause >= RECORDS_PER_PAUSE) {
-      sincePause = 0;
-      await pause();
-    }
+    if (pauseDue(1 + session.answers.length)) await pause!();
   }
   writer.u32(captured.keys.length);
   for (let position = 0; position < captured.keys.length; position++) {
@@ -253,10 +255,7 @@ export async function encodeCapturedTable<Result>(captured: CapturedTable<Result
     writer.text(captured.keys[position]!);
     writer.text(record.requestHash);
     writeAnswer(writer, record.answer, codec);
-    if (pause !== undefined && ++sincePause >= RECORDS_PER_PAUSE) {
-      sincePause = 0;
-      await pause();
-    }
+    if (pauseDue(1)) await pause!();
   }
   return writer.finish();
 }
